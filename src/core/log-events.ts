@@ -1,0 +1,56 @@
+/**
+ * Numbered log events, stable per subsystem (the numbers are part of the operations contract: alerts and
+ * dashboards key on them). Ranges: 1xxx boot and config, 2xxx DIMSE, 3xxx DICOMweb and HTTP, 4xxx spool and
+ * index, 5xxx PACS watcher, 6xxx assembly and routing, 9xxx internal. A number is never reused.
+ * `docs/log-events.md` lists them; a test keeps the two in step.
+ */
+export const logEvents = {
+  BOOT_STARTED: 1001,
+  BOOT_LISTENING: 1002,
+  BOOT_READY: 1003,
+  SHUTDOWN_STARTED: 1004,
+  SHUTDOWN_DONE: 1005,
+  CONFIG_INVALID: 1010,
+  STORE_MIGRATED: 1020,
+  STORE_CONNECTED: 1021,
+
+  DIMSE_ASSOCIATION_ACCEPTED: 2001,
+  DIMSE_ASSOCIATION_REJECTED: 2002,
+  DIMSE_ASSOCIATION_RELEASED: 2003,
+  DIMSE_ASSOCIATION_ABORTED: 2004,
+  DIMSE_PROTOCOL_ERROR: 2005,
+  DIMSE_ECHO: 2010,
+  DIMSE_STORE_ACCEPTED: 2011,
+  DIMSE_STORE_FAILED: 2012,
+  DIMSE_STORE_DUPLICATE: 2013,
+  DIMSE_SCU_STORE_FAILED: 2020,
+
+  HTTP_REQUEST_FAILED: 3001,
+  STOW_INSTANCE_ACCEPTED: 3010,
+  STOW_INSTANCE_FAILED: 3011,
+  STOW_REQUEST_REJECTED: 3012,
+
+  SPOOL_RECOVERY_STARTED: 4001,
+  SPOOL_RECOVERED: 4002,
+  SPOOL_RECOVERY_FAILED: 4003,
+  INDEX_BATCH_COMMITTED: 4010,
+  INDEX_BATCH_FAILED: 4011,
+  INDEX_DUPLICATE_INSTANCE: 4012,
+
+  WATCH_POLL_STARTED: 5001,
+  WATCH_POLL_DONE: 5002,
+  WATCH_POLL_FAILED: 5003,
+  WATCH_STUDY_FETCHED: 5010,
+  WATCH_STUDY_FETCH_FAILED: 5011,
+
+  STUDY_STABLE: 6001,
+  STUDY_ROUTED: 6002,
+  STUDY_NO_ROUTE: 6003,
+  STUDY_REOPENED: 6004,
+  ROUTE_FAILED: 6005,
+
+  INTERNAL_ERROR: 9001,
+} as const;
+
+/** A log event name. */
+export type LogEventName = keyof typeof logEvents;
