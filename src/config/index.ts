@@ -1,0 +1,24 @@
+/**
+ * Configuration: one schema, defaults < file < environment < flags, validated at boot with every error and
+ * its path.
+ */
+export {
+  ConfigError,
+  configEnvironmentVariables,
+  configFlags,
+  loadConfig,
+  mergeConfig,
+  redactConfig,
+  validateConfig,
+  type ConfigIssue,
+  type ConfigSources,
+} from './load.ts';
+export {
+  ConfigSchema,
+  type FoveaConfig,
+  type PacsConfig,
+  type RuleConfig,
+  type RuleMatchConfig,
+  type SiteConfig,
+} from './schema.ts';
+export { watchEnabled } from './derived.ts';

@@ -1,0 +1,216 @@
+/**
+ * The one configuration schema of Fovea. Every key has a default that is safe for a hospital network; the
+ * same schema validates the defaults, the file (`FOVEA_CONFIG`), the environment and the command-line flags,
+ * merged in that order. `docs/configuration.md` documents every key.
+ */
+import Type, { type Static } from 'typebox';
+
+const aeTitle = Type.String({
+  minLength: 1,
+  maxLength: 16,
+  pattern: '^[^\\\\\\x00-\\x1f]*[^\\\\\\x00-\\x1f ][^\\\\\\x00-\\x1f]*$',
+  description: 'A DICOM AE title: 1 to 16 characters, no backslash or control characters.',
+});
+
+const port = Type.Integer({ minimum: 0, maximum: 65535 });
+
+const eyeValue = Type.Union([Type.Literal('R'), Type.Literal('L'), Type.Literal('B'), Type.Literal('U')]);
+
+/** A calling AE title allowed to send to Fovea over DIMSE. */
+export const AllowedCallerSchema = Type.Object(
+  {
+    aeTitle: aeTitle,
+    host: Type.Optional(Type.String({ minLength: 1, description: 'Required peer IP address, if any.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** A PACS Fovea watches and delivers to. */
+export const PacsSchema = Type.Object(
+  {
+    dicomweb: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://', description: 'Base URL of the DICOMweb service.' }),
+          user: Type.Optional(Type.String()),
+          password: Type.Optional(Type.String()),
+          bearerToken: Type.Optional(Type.String()),
+          timeoutSeconds: Type.Optional(Type.Number({ minimum: 1, description: 'Default 30.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    dimse: Type.Optional(
+      Type.Object(
+        { aeTitle: aeTitle, host: Type.String({ minLength: 1 }), port: port },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** How an instance is assigned to a site: the first site whose criteria all match wins. */
+export const SiteSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 }),
+    name: Type.Optional(Type.String()),
+    match: Type.Object(
+      {
+        callingAeTitles: Type.Optional(Type.Array(aeTitle)),
+        peerAddresses: Type.Optional(Type.Array(Type.String())),
+        pacs: Type.Optional(Type.Array(Type.String())),
+        principals: Type.Optional(Type.Array(Type.String())),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The criteria of a routing rule; every criterion given must match (AND), values in a list are OR. */
+export const RuleMatchSchema = Type.Object(
+  {
+    sopClassUids: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    modalities: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    eyes: Type.Optional(Type.Array(eyeValue)),
+    seriesDescription: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
+    manufacturer: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
+    manufacturerModelName: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
+    stationName: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
+    callingAeTitles: Type.Optional(Type.Array(aeTitle)),
+    sites: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+/** A routing rule: which instances feed which use cases. */
+export const RuleSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 }),
+    description: Type.Optional(Type.String()),
+    match: RuleMatchSchema,
+    useCases: Type.Array(Type.String(), { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+/** A use case: a clinical purpose and the analyzers that serve it. */
+export const UseCaseSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    analyzers: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+const ophthalmicModalities = ['OP', 'OPT', 'OPV', 'OPM', 'OPTBSV', 'OPTENF', 'OAM', 'SMR'];
+
+/** The whole configuration. */
+export const ConfigSchema = Type.Object(
+  {
+    profile: Type.Union([Type.Literal('production'), Type.Literal('demo')], { default: 'production' }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP and DICOM servers bind.' }),
+    httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    dataDir: Type.String({ minLength: 1, default: './var' }),
+    databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+          { default: 'info' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    dicom: Type.Object(
+      {
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 11112 }),
+        aeTitle: Type.String({ ...aeTitle, default: 'FOVEA' }),
+        acceptLoopback: Type.Boolean({ default: true }),
+        allowedCallers: Type.Array(AllowedCallerSchema, { default: [] }),
+        maxPduLength: Type.Integer({ minimum: 4096, maximum: 16 * 1024 * 1024, default: 262144 }),
+        maxAssociations: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+        idleTimeoutSeconds: Type.Number({ minimum: 1, default: 60 }),
+        sopClasses: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+        transferSyntaxes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    dicomweb: Type.Object(
+      {
+        maxRequestBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 * 1024 }),
+        maxPartBytes: Type.Integer({ minimum: 1024, default: 2 * 1024 * 1024 * 1024 }),
+        maxParts: Type.Integer({ minimum: 1, default: 10000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    pacs: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), PacsSchema, { default: {} }),
+    watch: Type.Object(
+      {
+        enabled: Type.Optional(Type.Boolean({ description: 'Default: on when the watched PACS has a DICOMweb URL.' })),
+        pacs: Type.String({ default: 'default' }),
+        intervalSeconds: Type.Number({ minimum: 0.1, default: 30 }),
+        lookbackDays: Type.Integer({ minimum: 0, maximum: 3650, default: 1 }),
+        modalities: Type.Array(Type.String({ minLength: 1 }), { default: ophthalmicModalities }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    assembly: Type.Object(
+      {
+        quietPeriodSeconds: Type.Number({ minimum: 0, default: 20 }),
+        sweepIntervalSeconds: Type.Number({ minimum: 0.05, default: 1 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    defaultSite: Type.String({ default: 'default' }),
+    sites: Type.Array(SiteSchema, { default: [] }),
+    routing: Type.Object(
+      {
+        useCases: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), UseCaseSchema, {
+          default: {
+            'image-quality': { description: 'Gradability of colour fundus photographs', analyzers: [] },
+            'dr-screening': { description: 'Diabetic retinopathy screening', analyzers: [] },
+            'dme-quantification': { description: 'Macular OCT: thickness and fluid', analyzers: [] },
+            'glaucoma-progression': { description: 'Serial visual fields and RNFL', analyzers: [] },
+          },
+        }),
+        rules: Type.Array(RuleSchema, {
+          default: [
+            {
+              id: 'colour-fundus',
+              description: 'Colour fundus photographs',
+              match: { sopClassUids: ['1.2.840.10008.5.1.4.1.1.77.1.5.1'], modalities: ['OP'] },
+              useCases: ['image-quality', 'dr-screening'],
+            },
+            {
+              id: 'macular-oct',
+              description: 'OCT volumes',
+              match: { sopClassUids: ['1.2.840.10008.5.1.4.1.1.77.1.5.4'], modalities: ['OPT'] },
+              useCases: ['dme-quantification'],
+            },
+            {
+              id: 'visual-fields',
+              description: 'Static perimetry',
+              match: { sopClassUids: ['1.2.840.10008.5.1.4.1.1.80.1'] },
+              useCases: ['glaucoma-progression'],
+            },
+          ],
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The validated configuration. */
+export type FoveaConfig = Static<typeof ConfigSchema>;
+/** One PACS. */
+export type PacsConfig = Static<typeof PacsSchema>;
+/** One site. */
+export type SiteConfig = Static<typeof SiteSchema>;
+/** One routing rule. */
+export type RuleConfig = Static<typeof RuleSchema>;
+/** The criteria of a rule. */
+export type RuleMatchConfig = Static<typeof RuleMatchSchema>;

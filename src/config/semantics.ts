@@ -1,0 +1,77 @@
+/**
+ * Cross-key rules the schema alone cannot express: references between sections, unique ids, regular
+ * expressions that compile.
+ */
+import type { ConfigIssue } from './load.ts';
+import type { FoveaConfig } from './schema.ts';
+
+function duplicates(values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) {
+      repeated.add(value);
+    }
+    seen.add(value);
+  }
+  return [...repeated];
+}
+
+/** Returns every cross-key problem of an otherwise schema-valid configuration. */
+export function checkSemantics(config: FoveaConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const siteIds = new Set([config.defaultSite, ...config.sites.map((site) => site.id)]);
+  for (const id of duplicates(config.sites.map((site) => site.id))) {
+    issues.push({ path: 'sites', message: `site id "${id}" is used twice` });
+  }
+  config.sites.forEach((site, index) => {
+    for (const pacs of site.match.pacs ?? []) {
+      if (!Object.hasOwn(config.pacs, pacs)) {
+        issues.push({ path: `sites.${index}.match.pacs`, message: `unknown PACS "${pacs}"` });
+      }
+    }
+  });
+  for (const id of duplicates(config.routing.rules.map((rule) => rule.id))) {
+    issues.push({ path: 'routing.rules', message: `rule id "${id}" is used twice` });
+  }
+  config.routing.rules.forEach((rule, index) => {
+    const base = `routing.rules.${index}`;
+    rule.useCases.forEach((useCase, position) => {
+      if (!Object.hasOwn(config.routing.useCases, useCase)) {
+        issues.push({ path: `${base}.useCases.${position}`, message: `unknown use case "${useCase}"` });
+      }
+    });
+    for (const key of ['seriesDescription', 'manufacturer', 'manufacturerModelName', 'stationName'] as const) {
+      const pattern = rule.match[key];
+      if (pattern !== undefined) {
+        try {
+          new RegExp(pattern, 'iu');
+        } catch (error) {
+          issues.push({ path: `${base}.match.${key}`, message: `invalid regular expression: ${(error as Error).message}` });
+        }
+      }
+    }
+    for (const site of rule.match.sites ?? []) {
+      if (!siteIds.has(site)) {
+        issues.push({ path: `${base}.match.sites`, message: `unknown site "${site}"` });
+      }
+    }
+    if (Object.keys(rule.match).length === 0) {
+      issues.push({ path: `${base}.match`, message: 'a rule must have at least one criterion' });
+    }
+  });
+  const watched = config.pacs[config.watch.pacs];
+  if (config.watch.enabled === true && watched?.dicomweb === undefined) {
+    issues.push({
+      path: 'watch.pacs',
+      message: `the watcher is enabled but PACS "${config.watch.pacs}" has no DICOMweb URL (set FOVEA_PACS_DICOMWEB_URL)`,
+    });
+  }
+  for (const [id, pacs] of Object.entries(config.pacs)) {
+    const web = pacs.dicomweb;
+    if (web?.password !== undefined && web.user === undefined) {
+      issues.push({ path: `pacs.${id}.dicomweb.user`, message: 'a password needs a user' });
+    }
+  }
+  return issues;
+}

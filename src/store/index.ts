@@ -1,0 +1,11 @@
+/**
+ * The store: PostgreSQL (several processes) or embedded PGlite (one process), same SQL, numbered
+ * forward-only migrations. Implements the ports of `core/`.
+ */
+export { openStore, type Store, type StoreLocation } from './open-store.ts';
+export { listMigrations, migrate, type Migration } from './migrate.ts';
+export { openPostgres } from './pg-client.ts';
+export { openPglite } from './pglite-client.ts';
+export { PgInstanceIndex } from './pg-instance-index.ts';
+export { PgWatchCursorStore } from './pg-watch-cursor-store.ts';
+export type { SqlClient, SqlResult, SqlRunner } from './sql-client.ts';

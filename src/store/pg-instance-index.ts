@@ -1,0 +1,503 @@
+/**
+ * {@link InstanceIndex} on PostgreSQL / PGlite. All SQL of the index lives here.
+ */
+import type { Case } from '../core/case.ts';
+import type { InstanceEye } from '../core/eye.ts';
+import type {
+  InstanceIndex,
+  Page,
+  RecordOutcome,
+  StudyAssembly,
+  StudyQuery,
+} from '../core/instance-index.ts';
+import type { InstanceRecord } from '../core/instance.ts';
+import type { OriginProtocol } from '../core/origin.ts';
+import type { RouteDecision } from '../core/route.ts';
+import type { StudyState, StudySummary } from '../core/study.ts';
+import type { SqlClient, SqlRunner } from './sql-client.ts';
+
+interface StudyRow {
+  study_instance_uid: string;
+  patient_id: string | null;
+  patient_name: string | null;
+  patient_birth_date: string | null;
+  patient_sex: string | null;
+  study_date: string | null;
+  study_time: string | null;
+  accession_number: string | null;
+  study_description: string | null;
+  site: string;
+  state: StudyState;
+  instance_count: number;
+  series_count: number;
+  first_received_at: Date;
+  last_received_at: Date;
+  stable_at: Date | null;
+  routed_at: Date | null;
+  version: number;
+  modalities: string[] | null;
+  eyes: string[] | null;
+  total?: number;
+}
+
+interface InstanceRow {
+  sop_instance_uid: string;
+  series_instance_uid: string;
+  study_instance_uid: string;
+  sop_class_uid: string;
+  transfer_syntax_uid: string;
+  instance_number: number | null;
+  eye: InstanceEye;
+  image_laterality: string | null;
+  frame_laterality: string | null;
+  content_date: string | null;
+  content_time: string | null;
+  acquisition_date_time: string | null;
+  image_rows: number | null;
+  image_columns: number | null;
+  number_of_frames: number | null;
+  samples_per_pixel: number | null;
+  photometric_interpretation: string | null;
+  bits_allocated: number | null;
+  specific_character_set: string | null;
+  spool_path: string;
+  size_bytes: number;
+  origin_protocol: OriginProtocol;
+  origin_peer_address: string;
+  origin_calling_aet: string | null;
+  origin_called_aet: string | null;
+  origin_principal: string | null;
+  origin_request_id: string;
+  site: string;
+  received_at: Date;
+  patient_id: string | null;
+  issuer_of_patient_id: string | null;
+  patient_name: string | null;
+  patient_birth_date: string | null;
+  patient_sex: string | null;
+  study_date: string | null;
+  study_time: string | null;
+  study_id: string | null;
+  accession_number: string | null;
+  study_description: string | null;
+  modality: string | null;
+  series_number: number | null;
+  series_description: string | null;
+  body_part_examined: string | null;
+  laterality: string | null;
+  manufacturer: string | null;
+  manufacturer_model_name: string | null;
+  station_name: string | null;
+  device_serial_number: string | null;
+  software_versions: string | null;
+}
+
+/** Drops null and undefined fields so that domain objects only carry what is known. */
+function compact<T extends object>(object: Record<string, unknown>): T {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null && value !== undefined)) as T;
+}
+
+function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+const studyColumns = `
+  s.study_instance_uid, s.patient_id, s.patient_name, s.patient_birth_date, s.patient_sex, s.study_date,
+  s.study_time, s.accession_number, s.study_description, s.site, s.state, s.instance_count, s.series_count,
+  s.first_received_at, s.last_received_at, s.stable_at, s.routed_at, s.version,
+  (SELECT array_agg(DISTINCT se.modality ORDER BY se.modality) FROM series se
+     WHERE se.study_instance_uid = s.study_instance_uid AND se.modality IS NOT NULL) AS modalities,
+  (SELECT array_agg(DISTINCT i.eye ORDER BY i.eye) FROM instance i
+     WHERE i.study_instance_uid = s.study_instance_uid) AS eyes`;
+
+function studyFromRow(row: StudyRow): StudySummary {
+  return compact<StudySummary>({
+    studyInstanceUid: row.study_instance_uid,
+    patientId: row.patient_id,
+    patientName: row.patient_name,
+    patientBirthDate: row.patient_birth_date,
+    patientSex: row.patient_sex,
+    studyDate: row.study_date,
+    studyTime: row.study_time,
+    accessionNumber: row.accession_number,
+    studyDescription: row.study_description,
+    site: row.site,
+    state: row.state,
+    modalities: row.modalities ?? [],
+    eyes: sortEyes((row.eyes ?? []) as InstanceEye[]),
+    instanceCount: Number(row.instance_count),
+    seriesCount: Number(row.series_count),
+    firstReceivedAt: toDate(row.first_received_at),
+    lastReceivedAt: toDate(row.last_received_at),
+    stableAt: row.stable_at === null ? null : toDate(row.stable_at),
+    routedAt: row.routed_at === null ? null : toDate(row.routed_at),
+    version: Number(row.version),
+  });
+}
+
+const eyeOrder: Record<InstanceEye, number> = { R: 0, L: 1, B: 2, U: 3 };
+
+function sortEyes(eyes: InstanceEye[]): InstanceEye[] {
+  return [...eyes].sort((a, b) => eyeOrder[a] - eyeOrder[b]);
+}
+
+function instanceFromRow(row: InstanceRow): InstanceRecord {
+  return compact<InstanceRecord>({
+    sopClassUid: row.sop_class_uid,
+    sopInstanceUid: row.sop_instance_uid,
+    studyInstanceUid: row.study_instance_uid,
+    seriesInstanceUid: row.series_instance_uid,
+    transferSyntaxUid: row.transfer_syntax_uid,
+    specificCharacterSet: row.specific_character_set,
+    patientId: row.patient_id,
+    issuerOfPatientId: row.issuer_of_patient_id,
+    patientName: row.patient_name,
+    patientBirthDate: row.patient_birth_date,
+    patientSex: row.patient_sex,
+    studyDate: row.study_date,
+    studyTime: row.study_time,
+    studyId: row.study_id,
+    accessionNumber: row.accession_number,
+    studyDescription: row.study_description,
+    modality: row.modality,
+    seriesNumber: row.series_number,
+    seriesDescription: row.series_description,
+    bodyPartExamined: row.body_part_examined,
+    laterality: row.laterality,
+    imageLaterality: row.image_laterality,
+    frameLaterality: row.frame_laterality,
+    eye: row.eye,
+    instanceNumber: row.instance_number,
+    contentDate: row.content_date,
+    contentTime: row.content_time,
+    acquisitionDateTime: row.acquisition_date_time,
+    manufacturer: row.manufacturer,
+    manufacturerModelName: row.manufacturer_model_name,
+    stationName: row.station_name,
+    deviceSerialNumber: row.device_serial_number,
+    softwareVersions: row.software_versions,
+    rows: row.image_rows,
+    columns: row.image_columns,
+    numberOfFrames: row.number_of_frames,
+    samplesPerPixel: row.samples_per_pixel,
+    photometricInterpretation: row.photometric_interpretation,
+    bitsAllocated: row.bits_allocated,
+    origin: compact({
+      protocol: row.origin_protocol,
+      peerAddress: row.origin_peer_address,
+      callingAet: row.origin_calling_aet,
+      calledAet: row.origin_called_aet,
+      principal: row.origin_principal,
+      requestId: row.origin_request_id,
+      site: row.site,
+    }),
+    spoolPath: row.spool_path,
+    sizeBytes: Number(row.size_bytes),
+    receivedAt: toDate(row.received_at),
+  });
+}
+
+function reviveAssembly(raw: { case_json: unknown; route_json: unknown }): StudyAssembly {
+  const assembled = raw.case_json as Case & { assembledAt: string };
+  const route = raw.route_json as RouteDecision & { evaluatedAt: string };
+  return {
+    case: { ...assembled, assembledAt: new Date(assembled.assembledAt) },
+    route: { ...route, evaluatedAt: new Date(route.evaluatedAt) },
+  };
+}
+
+/** The index on a SQL database. */
+export class PgInstanceIndex implements InstanceIndex {
+  readonly #sql: SqlClient;
+
+  constructor(sql: SqlClient) {
+    this.#sql = sql;
+  }
+
+  async recordInstances(records: readonly InstanceRecord[]): Promise<RecordOutcome> {
+    const unique = [...new Map(records.map((record) => [record.sopInstanceUid, record])).values()];
+    if (unique.length === 0) {
+      return { inserted: [], duplicates: [], reopened: [] };
+    }
+    return this.#sql.transaction(async (tx) => {
+      const inserted: string[] = [];
+      const duplicates: string[] = [];
+      const newSeries = new Map<string, number>();
+      const newInstances = new Map<string, { count: number; last: Date }>();
+      for (const record of unique) {
+        await insertStudy(tx, record);
+        if (await insertSeries(tx, record)) {
+          newSeries.set(record.studyInstanceUid, (newSeries.get(record.studyInstanceUid) ?? 0) + 1);
+        }
+        if (await insertInstance(tx, record)) {
+          inserted.push(record.sopInstanceUid);
+          const entry = newInstances.get(record.studyInstanceUid) ?? { count: 0, last: record.receivedAt };
+          entry.count += 1;
+          entry.last = entry.last > record.receivedAt ? entry.last : record.receivedAt;
+          newInstances.set(record.studyInstanceUid, entry);
+        } else {
+          duplicates.push(record.sopInstanceUid);
+        }
+      }
+      const reopened: string[] = [];
+      for (const [studyUid, { count, last }] of newInstances) {
+        const previous = await tx.query<{ state: StudyState }>(
+          'SELECT state FROM study WHERE study_instance_uid = $1 FOR UPDATE',
+          [studyUid],
+        );
+        await tx.query(
+          `UPDATE study SET
+             instance_count = instance_count + $2,
+             series_count = series_count + $3,
+             last_received_at = GREATEST(last_received_at, $4),
+             state = 'receiving',
+             version = version + 1
+           WHERE study_instance_uid = $1`,
+          [studyUid, count, newSeries.get(studyUid) ?? 0, last],
+        );
+        if (previous.rows[0] !== undefined && previous.rows[0].state !== 'receiving') {
+          reopened.push(studyUid);
+        }
+      }
+      return { inserted, duplicates, reopened };
+    });
+  }
+
+  async knownInstances(uids: readonly string[]): Promise<Set<string>> {
+    if (uids.length === 0) {
+      return new Set();
+    }
+    const result = await this.#sql.query<{ sop_instance_uid: string }>(
+      'SELECT sop_instance_uid FROM instance WHERE sop_instance_uid = ANY($1::text[])',
+      [uids],
+    );
+    return new Set(result.rows.map((row) => row.sop_instance_uid));
+  }
+
+  async getStudy(studyInstanceUid: string): Promise<StudySummary | undefined> {
+    const result = await this.#sql.query<StudyRow>(
+      `SELECT ${studyColumns} FROM study s WHERE s.study_instance_uid = $1`,
+      [studyInstanceUid],
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : studyFromRow(row);
+  }
+
+  async listStudies(query: StudyQuery): Promise<Page<StudySummary>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (query.patientId !== undefined) {
+      add('s.patient_id = ?', query.patientId);
+    }
+    if (query.accessionNumber !== undefined) {
+      add('s.accession_number = ?', query.accessionNumber);
+    }
+    if (query.state !== undefined) {
+      add('s.state = ?', query.state);
+    }
+    if (query.site !== undefined) {
+      add('s.site = ?', query.site);
+    }
+    if (query.studyDateFrom !== undefined) {
+      add('s.study_date >= ?', query.studyDateFrom);
+    }
+    if (query.studyDateTo !== undefined) {
+      add('s.study_date <= ?', query.studyDateTo);
+    }
+    if (query.modality !== undefined) {
+      add(
+        'EXISTS (SELECT 1 FROM series se WHERE se.study_instance_uid = s.study_instance_uid AND se.modality = ?)',
+        query.modality,
+      );
+    }
+    const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+    params.push(query.limit, query.offset);
+    const result = await this.#sql.query<StudyRow>(
+      `SELECT ${studyColumns}, count(*) OVER () AS total FROM study s ${filter}
+       ORDER BY s.last_received_at DESC, s.study_instance_uid
+       LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+    let total = Number(result.rows[0]?.total ?? 0);
+    if (result.rows.length === 0 && query.offset > 0) {
+      const counted = await this.#sql.query<{ total: number }>(
+        `SELECT count(*)::int AS total FROM study s ${filter}`,
+        params.slice(0, -2),
+      );
+      total = Number(counted.rows[0]?.total ?? 0);
+    }
+    return { items: result.rows.map(studyFromRow), total, limit: query.limit, offset: query.offset };
+  }
+
+  async listInstances(studyInstanceUid: string): Promise<InstanceRecord[]> {
+    const result = await this.#sql.query<InstanceRow>(
+      `SELECT i.*, s.patient_id, s.issuer_of_patient_id, s.patient_name, s.patient_birth_date, s.patient_sex,
+              s.study_date, s.study_time, s.study_id, s.accession_number, s.study_description,
+              se.modality, se.series_number, se.series_description, se.body_part_examined, se.laterality,
+              se.manufacturer, se.manufacturer_model_name, se.station_name, se.device_serial_number,
+              se.software_versions
+       FROM instance i
+       JOIN series se ON se.series_instance_uid = i.series_instance_uid
+       JOIN study s ON s.study_instance_uid = i.study_instance_uid
+       WHERE i.study_instance_uid = $1
+       ORDER BY se.series_number NULLS LAST, i.series_instance_uid, i.instance_number NULLS LAST, i.sop_instance_uid`,
+      [studyInstanceUid],
+    );
+    return result.rows.map(instanceFromRow);
+  }
+
+  async studiesQuietSince(before: Date, limit: number): Promise<string[]> {
+    const result = await this.#sql.query<{ study_instance_uid: string }>(
+      `SELECT study_instance_uid FROM study WHERE state = 'receiving' AND last_received_at < $1
+       ORDER BY last_received_at LIMIT $2`,
+      [before, limit],
+    );
+    return result.rows.map((row) => row.study_instance_uid);
+  }
+
+  async studiesInState(state: StudyState, limit: number): Promise<string[]> {
+    const result = await this.#sql.query<{ study_instance_uid: string }>(
+      'SELECT study_instance_uid FROM study WHERE state = $1 ORDER BY last_received_at LIMIT $2',
+      [state, limit],
+    );
+    return result.rows.map((row) => row.study_instance_uid);
+  }
+
+  async markStable(studyInstanceUid: string, version: number, at: Date): Promise<boolean> {
+    const result = await this.#sql.query(
+      `UPDATE study SET state = 'stable', stable_at = $3, version = version + 1
+       WHERE study_instance_uid = $1 AND version = $2 AND state = 'receiving'`,
+      [studyInstanceUid, version, at],
+    );
+    return result.rowCount === 1;
+  }
+
+  async saveAssembly(studyInstanceUid: string, version: number, assembly: StudyAssembly): Promise<boolean> {
+    const result = await this.#sql.query(
+      `UPDATE study SET state = 'routed', routed_at = $3, case_json = $4::jsonb, route_json = $5::jsonb,
+              version = version + 1
+       WHERE study_instance_uid = $1 AND version = $2 AND state = 'stable'`,
+      [
+        studyInstanceUid,
+        version,
+        assembly.route.evaluatedAt,
+        JSON.stringify(assembly.case),
+        JSON.stringify(assembly.route),
+      ],
+    );
+    return result.rowCount === 1;
+  }
+
+  async getAssembly(studyInstanceUid: string): Promise<StudyAssembly | undefined> {
+    const result = await this.#sql.query<{ case_json: unknown; route_json: unknown }>(
+      'SELECT case_json, route_json FROM study WHERE study_instance_uid = $1 AND case_json IS NOT NULL',
+      [studyInstanceUid],
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : reviveAssembly(row);
+  }
+}
+
+async function insertStudy(tx: SqlRunner, record: InstanceRecord): Promise<void> {
+  await tx.query(
+    `INSERT INTO study (study_instance_uid, patient_id, issuer_of_patient_id, patient_name, patient_birth_date,
+       patient_sex, study_date, study_time, study_id, accession_number, study_description, site, state,
+       first_received_at, last_received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'receiving', $13, $13)
+     ON CONFLICT (study_instance_uid) DO NOTHING`,
+    [
+      record.studyInstanceUid,
+      record.patientId ?? null,
+      record.issuerOfPatientId ?? null,
+      record.patientName ?? null,
+      record.patientBirthDate ?? null,
+      record.patientSex ?? null,
+      record.studyDate ?? null,
+      record.studyTime ?? null,
+      record.studyId ?? null,
+      record.accessionNumber ?? null,
+      record.studyDescription ?? null,
+      record.origin.site,
+      record.receivedAt,
+    ],
+  );
+}
+
+async function insertSeries(tx: SqlRunner, record: InstanceRecord): Promise<boolean> {
+  const result = await tx.query(
+    `INSERT INTO series (series_instance_uid, study_instance_uid, modality, series_number, series_description,
+       body_part_examined, laterality, manufacturer, manufacturer_model_name, station_name, device_serial_number,
+       software_versions)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (series_instance_uid) DO NOTHING`,
+    [
+      record.seriesInstanceUid,
+      record.studyInstanceUid,
+      record.modality ?? null,
+      integerOrNull(record.seriesNumber),
+      record.seriesDescription ?? null,
+      record.bodyPartExamined ?? null,
+      record.laterality ?? null,
+      record.manufacturer ?? null,
+      record.manufacturerModelName ?? null,
+      record.stationName ?? null,
+      record.deviceSerialNumber ?? null,
+      record.softwareVersions ?? null,
+    ],
+  );
+  return result.rowCount === 1;
+}
+
+function integerOrNull(value: number | undefined): number | null {
+  return value === undefined || !Number.isSafeInteger(value) || Math.abs(value) > 2_147_483_647 ? null : value;
+}
+
+async function insertInstance(tx: SqlRunner, record: InstanceRecord): Promise<boolean> {
+  const result = await tx.query(
+    `INSERT INTO instance (sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid,
+       transfer_syntax_uid, instance_number, eye, image_laterality, frame_laterality, content_date, content_time,
+       acquisition_date_time, image_rows, image_columns, number_of_frames, samples_per_pixel,
+       photometric_interpretation, bits_allocated, specific_character_set, spool_path, size_bytes,
+       origin_protocol, origin_peer_address, origin_calling_aet, origin_called_aet, origin_principal,
+       origin_request_id, site, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+       $23, $24, $25, $26, $27, $28, $29)
+     ON CONFLICT (sop_instance_uid) DO NOTHING`,
+    [
+      record.sopInstanceUid,
+      record.seriesInstanceUid,
+      record.studyInstanceUid,
+      record.sopClassUid,
+      record.transferSyntaxUid,
+      integerOrNull(record.instanceNumber),
+      record.eye,
+      record.imageLaterality ?? null,
+      record.frameLaterality ?? null,
+      record.contentDate ?? null,
+      record.contentTime ?? null,
+      record.acquisitionDateTime ?? null,
+      integerOrNull(record.rows),
+      integerOrNull(record.columns),
+      integerOrNull(record.numberOfFrames),
+      integerOrNull(record.samplesPerPixel),
+      record.photometricInterpretation ?? null,
+      integerOrNull(record.bitsAllocated),
+      record.specificCharacterSet ?? null,
+      record.spoolPath,
+      record.sizeBytes,
+      record.origin.protocol,
+      record.origin.peerAddress,
+      record.origin.callingAet ?? null,
+      record.origin.calledAet ?? null,
+      record.origin.principal ?? null,
+      record.origin.requestId,
+      record.origin.site,
+      record.receivedAt,
+    ],
+  );
+  return result.rowCount === 1;
+}
