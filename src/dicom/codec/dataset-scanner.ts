@@ -550,6 +550,25 @@ function readFileMeta(data: Buffer, offset: number, hasPreamble: boolean): FileM
   };
 }
 
+/**
+ * Reads only the preamble and file meta group of a Part 10 file from its first bytes; `undefined` when more
+ * bytes are needed. Throws `FOVEA_DICOM_MALFORMED` when the bytes are not a Part 10 file.
+ */
+export function readPart10Meta(data: Buffer): FileMeta | undefined {
+  if (data.length >= 132 && data.toString('latin1', 128, 132) === 'DICM') {
+    const meta = readFileMeta(data, 132, true);
+    return meta === 'need-more' ? undefined : meta;
+  }
+  if (data.length >= 8 && data.readUInt16LE(0) === 0x0002) {
+    const meta = readFileMeta(data, 0, false);
+    return meta === 'need-more' ? undefined : meta;
+  }
+  if (data.length < 132) {
+    return undefined;
+  }
+  throw malformed('not a DICOM Part 10 file (no DICM prefix)');
+}
+
 /** Guesses Explicit or Implicit VR Little Endian for a bare data set from its first element. */
 function guessTransferSyntax(data: Buffer): string {
   const vr = data.toString('latin1', 4, 6);

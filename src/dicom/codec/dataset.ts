@@ -3,6 +3,7 @@
  * data sets. Decoding happens on access, in one place.
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part05.html#chapter_7
  */
+import { TextDecoder } from 'node:util';
 import { vrOfTag } from './tags.ts';
 
 /** One element of a parsed header. */

@@ -12,6 +12,6 @@ export {
 } from './sop-class.ts';
 export { Tag, formatTag, vrOfTag } from './tags.ts';
 export { getItems, getNumber, getString, type DicomDataset, type DicomElement } from './dataset.ts';
-export { DatasetScanner, scanBuffer, type FileMeta, type ScanResult, type ScannerOptions } from './dataset-scanner.ts';
+export { DatasetScanner, readPart10Meta, scanBuffer, type FileMeta, type ScanResult, type ScannerOptions } from './dataset-scanner.ts';
 export { buildFileMetaPrefix, implementationClassUid, implementationVersionName, type FileMetaInput } from './part10.ts';
 export { readInstanceHeader, type AnnouncedIdentity } from './instance-header.ts';

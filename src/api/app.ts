@@ -1,0 +1,67 @@
+/**
+ * The HTTP API as a Fastify app: health, studies, OpenAPI, Prometheus metrics and DICOMweb STOW-RS. Every route
+ * declares the role it needs (`config.role`); a route without one stops boot, so access control is a switch
+ * (`review-station`), not a rewrite.
+ */
+import { randomBytes } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { roles } from '../core/roles.ts';
+import { stowRsRoutes, type StowRouteOptions } from '../dicom/dicomweb/index.ts';
+import { installProblemHandlers } from './problem.ts';
+import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
+import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
+import { studyRoutes, type StudyRouteOptions } from './routes/studies.ts';
+
+/** Everything the API reads or calls. */
+export interface ApiDependencies extends StudyRouteOptions {
+  readonly version: string;
+  readonly logger: FastifyBaseLogger;
+  readonly health: HealthRouteOptions['health'];
+  readonly metricsRegistry: MetricsRouteOptions['registry'];
+  readonly stow: Omit<StowRouteOptions, 'role'>;
+}
+
+/** Builds the app (not listening yet). */
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: () => randomBytes(8).toString('hex'),
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  app.addHook('onRoute', (route) => {
+    const role = route.config?.role;
+    if (role === undefined || !roles.includes(role)) {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no role`);
+    }
+  });
+  installProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Fovea API',
+        version: deps.version,
+        description: 'Ophthalmic AI orchestration gateway: studies, findings, worklist and DICOMweb ingest.',
+      },
+      tags: [
+        { name: 'studies', description: 'Received studies, their Case and routing' },
+        { name: 'dicomweb', description: 'DICOMweb STOW-RS (PS3.18 §10.5)' },
+        { name: 'operations', description: 'Health and metrics' },
+      ],
+    },
+  });
+  await app.register(healthRoutes({ health: deps.health }));
+  await app.register(studyRoutes({ index: deps.index, explain: deps.explain }));
+  await app.register(metricsRoutes({ registry: deps.metricsRegistry }));
+  await app.register(stowRsRoutes({ ...deps.stow, role: 'ingest' }), { prefix: '/dicomweb' });
+  app.get(
+    '/api/openapi.json',
+    { config: { role: 'public' }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
+  return app;
+}

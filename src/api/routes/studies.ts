@@ -1,0 +1,107 @@
+/**
+ * Studies: `GET /api/studies` (paged, filterable), `GET /api/studies/{StudyInstanceUID}` (state, instances per
+ * eye, Case, route), `GET /api/studies/{StudyInstanceUID}/explain` (which routing rules matched and why).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { FoveaError } from '../../core/errors.ts';
+import type { InstanceIndex } from '../../core/instance-index.ts';
+import {
+  ExplainSchema,
+  ProblemSchema,
+  StudyDetailSchema,
+  StudyListQuerySchema,
+  StudyPageSchema,
+  StudyParamsSchema,
+  type ExplainView,
+  type InstanceView,
+} from '../schemas.ts';
+import { instanceView, studyView } from '../views.ts';
+
+/** What the study routes read. */
+export interface StudyRouteOptions {
+  readonly index: InstanceIndex;
+  /** The routing explanation of a study (recorded decision, or a preview while it is still receiving). */
+  readonly explain: (studyInstanceUid: string) => Promise<ExplainView | undefined>;
+}
+
+function notFound(): FoveaError {
+  return new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no such study' });
+}
+
+/** Registers the study routes. */
+export function studyRoutes(options: StudyRouteOptions): FastifyPluginAsync {
+  return async (base) => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    app.get(
+      '/api/studies',
+      {
+        config: { role: 'integration' },
+        schema: {
+          tags: ['studies'],
+          summary: 'List studies, most recently received first',
+          querystring: StudyListQuerySchema,
+          response: { 200: StudyPageSchema, 400: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const page = await options.index.listStudies(request.query);
+        return { ...page, items: page.items.map(studyView) };
+      },
+    );
+
+    app.get(
+      '/api/studies/:StudyInstanceUID',
+      {
+        config: { role: 'integration' },
+        schema: {
+          tags: ['studies'],
+          summary: 'One study: state, instances per eye, Case and route',
+          params: StudyParamsSchema,
+          response: { 200: StudyDetailSchema, 404: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const uid = request.params.StudyInstanceUID;
+        const study = await options.index.getStudy(uid);
+        if (study === undefined) {
+          throw notFound();
+        }
+        const [instances, assembly] = await Promise.all([
+          options.index.listInstances(uid),
+          options.index.getAssembly(uid),
+        ]);
+        const byEye: Record<'R' | 'L' | 'B' | 'U', InstanceView[]> = { R: [], L: [], B: [], U: [] };
+        for (const instance of instances) {
+          byEye[instance.eye].push(instanceView(instance));
+        }
+        return {
+          study: studyView(study),
+          instancesByEye: byEye,
+          case: assembly === undefined ? null : JSON.parse(JSON.stringify(assembly.case)),
+          route: assembly === undefined ? null : JSON.parse(JSON.stringify(assembly.route)),
+        };
+      },
+    );
+
+    app.get(
+      '/api/studies/:StudyInstanceUID/explain',
+      {
+        config: { role: 'integration' },
+        schema: {
+          tags: ['studies'],
+          summary: 'Which routing rules matched the study, and why',
+          params: StudyParamsSchema,
+          response: { 200: ExplainSchema, 404: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const explanation = await options.explain(request.params.StudyInstanceUID);
+        if (explanation === undefined) {
+          throw notFound();
+        }
+        return explanation;
+      },
+    );
+  };
+}

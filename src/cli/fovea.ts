@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * The `fovea` command: serve, demo, send, config check.
+ */
+import { runConfigCommand } from './config-command.ts';
+import { runDemoCommand } from './demo-command.ts';
+import { runSendCommand } from './send-command.ts';
+import { runServeCommand } from './serve-command.ts';
+
+const usage = `usage: fovea <command> [options]
+
+commands:
+  serve                      run the gateway (same as npm start)
+  demo                       run the gateway on the demo profile
+  send PATH... --to H:P      send DICOM files and folders with C-STORE
+  config check [FILE]        validate a configuration file
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServeCommand(rest);
+    case 'demo':
+      return runDemoCommand(rest);
+    case 'send':
+      return runSendCommand(rest);
+    case 'config':
+      return runConfigCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`unknown command: ${command}\n\n${usage}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

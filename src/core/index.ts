@@ -1,0 +1,18 @@
+/**
+ * The core: ids, the domain model, the error catalogue, log events and the ports the outer rings implement.
+ * Imports nothing else from `src/`.
+ */
+export * from './case.ts';
+export * from './errors.ts';
+export * from './eye.ts';
+export * from './instance-index.ts';
+export * from './instance.ts';
+export * from './log-events.ts';
+export * from './logger.ts';
+export * from './metrics.ts';
+export * from './origin.ts';
+export * from './roles.ts';
+export * from './route.ts';
+export * from './spool.ts';
+export * from './study.ts';
+export * from './uid.ts';

@@ -1,0 +1,47 @@
+/**
+ * The spool port: where received instances are written, durably, before Fovea answers "stored".
+ *
+ * Life of a file: `begin` → chunks written to a temporary file → `commit` (fsync, then rename into the
+ * pending area; only then may the sender be told "success") → `place` (linked into its final place, by Study
+ * and SOP Instance UID) → indexed → `release` (the pending link removed). A crash at any point leaves either
+ * nothing visible (temporary files are deleted at start) or a pending file that recovery indexes again.
+ */
+import type { Origin } from './origin.ts';
+
+/** A committed instance waiting to be indexed. */
+export interface PendingInstance {
+  /** The request (association, HTTP request, watcher poll) that brought it; names its origin record. */
+  readonly requestId: string;
+  readonly sopInstanceUid: string;
+  /** File name inside the pending area. */
+  readonly name: string;
+  readonly sizeBytes: number;
+}
+
+/** One instance being written. */
+export interface SpoolWriter {
+  write(chunk: Buffer): Promise<void>;
+  /** Makes the file durable and moves it to the pending area. */
+  commit(sopInstanceUid: string): Promise<PendingInstance>;
+  /** Deletes the temporary file. Safe to call after a failed write or commit. */
+  discard(): Promise<void>;
+}
+
+/** The spool. */
+export interface Spool {
+  /** Records the origin of a request durably (once per request id). */
+  recordOrigin(origin: Origin, receivedAt: Date): Promise<void>;
+  begin(requestId: string): Promise<SpoolWriter>;
+  /** Links a pending instance to its final path; `duplicate` when an instance with that UID was already there. */
+  place(pending: PendingInstance, studyInstanceUid: string): Promise<{ spoolPath: string; duplicate: boolean }>;
+  release(pending: PendingInstance): Promise<void>;
+  /** Pending instances left from before (crash recovery). */
+  listPending(): Promise<PendingInstance[]>;
+  readOrigin(requestId: string): Promise<{ origin: Origin; receivedAt: Date } | undefined>;
+  /** Moves an unreadable pending file aside so that recovery does not stall on it. */
+  quarantine(pending: PendingInstance): Promise<void>;
+  /** Absolute path of a pending file (for re-reading it during recovery). */
+  pendingPath(pending: PendingInstance): string;
+  /** Absolute path of a file in the spool from its relative spool path. */
+  resolve(spoolPath: string): string;
+}

@@ -1,0 +1,241 @@
+/**
+ * The composition root: the only place that knows concrete classes. Reads the validated configuration and
+ * builds store → spool → ingest → assembly → watcher → API → DIMSE server, then tears them down in reverse.
+ */
+import { mkdirSync } from 'node:fs';
+import { access, constants } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger as PinoLogger } from 'pino';
+import { buildApi, createPrometheusMetrics, type ExplainView, type HealthView } from '../api/index.ts';
+import { watchEnabled, type FoveaConfig } from '../config/index.ts';
+import { logEvents } from '../core/log-events.ts';
+import type { Logger } from '../core/logger.ts';
+import { acceptedStorageSopClasses, acceptedTransferSyntaxes } from '../dicom/codec/index.ts';
+import { DicomWebClient } from '../dicom/dicomweb/index.ts';
+import { startDimseServer, type DimseServer, type PresentationContextTable } from '../dicom/dimse/index.ts';
+import { Assembler } from '../pipeline/assemble.ts';
+import { dimseIngestHandlers } from '../pipeline/dimse-ingest.ts';
+import { Ingest } from '../pipeline/ingest.ts';
+import { PacsWatcher } from '../pipeline/pacs-watcher.ts';
+import { routeStudy } from '../pipeline/route.ts';
+import { resolveSite } from '../pipeline/site.ts';
+import { stowIngestHandlers } from '../pipeline/stow-ingest.ts';
+import { FileSpool } from '../store/file-spool.ts';
+import { openStore, type Store } from '../store/index.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+import { createLogger } from './logger.ts';
+
+/** A running gateway. */
+export interface Gateway {
+  readonly config: FoveaConfig;
+  readonly httpUrl: string;
+  readonly httpPort: number;
+  readonly dicomPort: number;
+  readonly store: Store;
+  readonly spool: FileSpool;
+  readonly ingest: Ingest;
+  readonly assembler: Assembler;
+  readonly watcher: PacsWatcher | undefined;
+  readonly logger: PinoLogger;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startGateway}. */
+export interface GatewayOptions {
+  /** A logger to use instead of stdout (tests). */
+  readonly logger?: PinoLogger;
+}
+
+/** The presentation contexts the SCP accepts: configured (or all supported) SOP classes × transfer syntaxes. */
+export function presentationContexts(config: FoveaConfig): PresentationContextTable {
+  const sopClasses = config.dicom.sopClasses ?? acceptedStorageSopClasses.map((entry) => entry.uid);
+  const syntaxes = config.dicom.transferSyntaxes ?? acceptedTransferSyntaxes;
+  return new Map(sopClasses.map((uid) => [uid, syntaxes]));
+}
+
+/** Starts every part of the gateway. */
+export async function startGateway(config: FoveaConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const log = logger as unknown as Logger;
+  logger.info({ event: logEvents.BOOT_STARTED, version: packageJson.version, profile: config.profile }, 'Fovea starting');
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const store = await openStore(
+    config.databaseUrl === undefined ? { dataDir } : { databaseUrl: config.databaseUrl, dataDir },
+  );
+  logger.info(
+    { event: logEvents.STORE_MIGRATED, backend: store.sql.dialect, applied: store.migrated },
+    'store ready',
+  );
+  const { registry, metrics } = createPrometheusMetrics();
+  const spool = new FileSpool(join(dataDir, 'spool'));
+  await spool.cleanTemporary();
+  const contexts = presentationContexts(config);
+  const assemblerRef: { current?: Assembler } = {};
+  const ingest = new Ingest({
+    spool,
+    index: store.index,
+    logger: log.child({ component: 'ingest' }),
+    metrics,
+    acceptedSopClasses: new Set(contexts.keys()),
+    acceptedTransferSyntaxes: new Set(config.dicom.transferSyntaxes ?? acceptedTransferSyntaxes),
+  });
+  await ingest.recover(config.defaultSite);
+  await spool.pruneOrigins(3_600_000);
+  const assembler = new Assembler({
+    index: store.index,
+    routing: config.routing,
+    quietPeriodMs: config.assembly.quietPeriodSeconds * 1000,
+    sweepIntervalMs: config.assembly.sweepIntervalSeconds * 1000,
+    logger: log.child({ component: 'assembly' }),
+    metrics,
+  });
+  assemblerRef.current = assembler;
+  assembler.start();
+
+  let watcher: PacsWatcher | undefined;
+  const watched = config.pacs[config.watch.pacs]?.dicomweb;
+  if (watchEnabled(config) && watched !== undefined) {
+    const auth =
+      watched.bearerToken !== undefined
+        ? { bearer: watched.bearerToken }
+        : watched.user !== undefined
+          ? { user: watched.user, password: watched.password ?? '' }
+          : undefined;
+    const client = new DicomWebClient({
+      baseUrl: watched.url,
+      timeoutMs: (watched.timeoutSeconds ?? 30) * 1000,
+      logger: log.child({ component: 'dicomweb-client' }),
+      ...(auth === undefined ? {} : { auth }),
+    });
+    watcher = new PacsWatcher({
+      pacsId: config.watch.pacs,
+      pacs: client,
+      cursors: store.watchCursors,
+      index: store.index,
+      ingest,
+      site: resolveSite(config.sites, config.defaultSite, { pacsId: config.watch.pacs }),
+      modalities: config.watch.modalities,
+      intervalMs: config.watch.intervalSeconds * 1000,
+      lookbackDays: config.watch.lookbackDays,
+      logger: log.child({ component: 'watcher' }),
+      metrics,
+    });
+    watcher.start();
+  }
+
+  let dimse: DimseServer | undefined;
+  const explain = async (studyInstanceUid: string): Promise<ExplainView | undefined> => {
+    const study = await store.index.getStudy(studyInstanceUid);
+    if (study === undefined) {
+      return undefined;
+    }
+    const assembly = study.state === 'routed' ? await store.index.getAssembly(studyInstanceUid) : undefined;
+    const route =
+      assembly?.route ??
+      routeStudy(config.routing, studyInstanceUid, study.site, await store.index.listInstances(studyInstanceUid), new Date());
+    return {
+      studyInstanceUid,
+      state: study.state,
+      basis: assembly === undefined ? 'preview' : 'routed',
+      evaluatedAt: route.evaluatedAt.toISOString(),
+      useCases: route.useCases.map((entry) => ({
+        ...entry,
+        analyzers: [...entry.analyzers],
+        ruleIds: [...entry.ruleIds],
+        sopInstanceUids: [...entry.sopInstanceUids],
+      })),
+      rules: route.rules.map((rule) => ({
+        ...rule,
+        matchedInstances: [...rule.matchedInstances],
+        reasons: [...rule.reasons],
+        useCases: [...rule.useCases],
+      })),
+    };
+  };
+  const health = async (): Promise<HealthView> => {
+    const checks: HealthView['checks'] = {};
+    try {
+      await store.sql.query('SELECT 1');
+      checks.database = { ok: true, detail: store.sql.dialect };
+    } catch {
+      checks.database = { ok: false, detail: 'not answering' };
+    }
+    try {
+      await access(spool.root, constants.W_OK);
+      checks.spool = { ok: true };
+    } catch {
+      checks.spool = { ok: false, detail: 'not writable' };
+    }
+    checks.dicom = { ok: dimse !== undefined, detail: `${config.dicom.aeTitle}@${config.dicom.port}` };
+    checks.indexQueue = { ok: ingest.queueDepth < 10_000, detail: String(ingest.queueDepth) };
+    const ok = Object.values(checks).every((check) => check.ok);
+    return { status: ok ? 'ok' : 'degraded', version: packageJson.version, checks };
+  };
+
+  const app = await buildApi({
+    version: packageJson.version,
+    logger,
+    index: store.index,
+    explain,
+    health,
+    metricsRegistry: registry,
+    stow: {
+      handlers: stowIngestHandlers(ingest, config.sites, config.defaultSite),
+      limits: {
+        maxParts: config.dicomweb.maxParts,
+        maxPartBytes: config.dicomweb.maxPartBytes,
+        maxTotalBytes: config.dicomweb.maxRequestBytes,
+      },
+      retrieveBaseUrl: () => undefined,
+    },
+  });
+  await app.listen({ host: config.host, port: config.httpPort });
+  const address = app.server.address();
+  const httpPort = typeof address === 'object' && address !== null ? address.port : config.httpPort;
+  dimse = await startDimseServer({
+    host: config.host,
+    port: config.dicom.port,
+    aeTitle: config.dicom.aeTitle,
+    contexts,
+    handlers: dimseIngestHandlers(ingest, config, log.child({ component: 'dimse' }), metrics),
+    logger: log.child({ component: 'dimse' }),
+    maxPduLength: config.dicom.maxPduLength,
+    maxAssociations: config.dicom.maxAssociations,
+    idleTimeoutMs: config.dicom.idleTimeoutSeconds * 1000,
+  });
+  const httpHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const httpUrl = `http://${httpHost}:${httpPort}`;
+  logger.info(
+    { event: logEvents.BOOT_LISTENING, http: httpUrl, dicom: `${config.dicom.aeTitle}@${config.host}:${dimse.port}` },
+    'listening',
+  );
+  logger.info({ event: logEvents.BOOT_READY }, 'Fovea ready');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    httpUrl,
+    httpPort,
+    dicomPort: dimse.port,
+    store,
+    spool,
+    ingest,
+    assembler,
+    watcher,
+    logger,
+    close() {
+      closing ??= (async () => {
+        logger.info({ event: logEvents.SHUTDOWN_STARTED }, 'Fovea stopping');
+        await dimse?.close();
+        await app.close();
+        await watcher?.stop();
+        await ingest.close();
+        await assembler.stop();
+        await store.close();
+        logger.info({ event: logEvents.SHUTDOWN_DONE }, 'Fovea stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+/**
+ * The composition root.
+ */
+export { presentationContexts, startGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+export { createLogger } from './logger.ts';

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FoveaError } from '../core/errors.ts';
+import { silentLogger } from '../core/logger.ts';
+import { noMetrics } from '../core/metrics.ts';
+import type { Origin } from '../core/origin.ts';
+import { acceptedStorageSopClasses, acceptedTransferSyntaxes, scanBuffer } from '../dicom/codec/index.ts';
+import { FileSpool } from '../store/file-spool.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { createTestDatabase, testBackends, type TestDatabase } from '../../test/peers/databases.ts';
+import { makeOphthalmicPhotograph, makeOphthalmicTomography } from '../../test/fixtures/dicom-files.ts';
+import { Ingest } from './ingest.ts';
+
+const origin = (requestId: string): Origin => ({
+  protocol: 'stow-rs',
+  peerAddress: '127.0.0.1',
+  requestId,
+  site: 'default',
+});
+
+async function feed(ingest: Ingest, bytes: Buffer, requestId: string, chunk = 1000) {
+  const incoming = await ingest.begin(origin(requestId), { part10: true });
+  for (let offset = 0; offset < bytes.length; offset += chunk) {
+    await incoming.write(bytes.subarray(offset, offset + chunk));
+  }
+  return incoming.finish();
+}
+
+function newIngest(store: Store, spool: FileSpool, sopClasses?: string[]): Ingest {
+  return new Ingest({
+    spool,
+    index: store.index,
+    logger: silentLogger,
+    metrics: noMetrics,
+    acceptedSopClasses: new Set(sopClasses ?? acceptedStorageSopClasses.map((entry) => entry.uid)),
+    acceptedTransferSyntaxes: new Set(acceptedTransferSyntaxes),
+  });
+}
+
+for (const backend of await testBackends()) {
+  describe(`ingest on ${backend}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+    let spool: FileSpool;
+    let ingest: Ingest;
+
+    before(async () => {
+      database = await createTestDatabase(backend);
+      store = await openStore(database.location);
+      spool = new FileSpool(join(database.dataDir, 'spool'));
+      ingest = newIngest(store, spool);
+    });
+    after(async () => {
+      await ingest.close();
+      await store.close();
+      await database.dispose();
+    });
+
+    it('stores a Part 10 instance byte for byte and indexes it once', async () => {
+      const fixture = await makeOphthalmicPhotograph({ eye: 'L' });
+      const accepted = await feed(ingest, fixture.part10, 'req-a');
+      assert.equal(accepted.header.sopInstanceUid, fixture.sopInstanceUid);
+      await ingest.flush();
+      const [record] = await store.index.listInstances(fixture.studyInstanceUid);
+      assert.ok(record);
+      assert.equal(record.eye, 'L');
+      assert.deepEqual(readFileSync(spool.resolve(record.spoolPath)), fixture.part10);
+      await feed(ingest, fixture.part10, 'req-b');
+      await ingest.flush();
+      assert.equal((await store.index.getStudy(fixture.studyInstanceUid))?.instanceCount, 1);
+      assert.deepEqual(readdirSync(join(spool.root, 'pending')), []);
+    });
+
+    it('writes a valid file meta group for a bare DIMSE data set', async () => {
+      const fixture = makeOphthalmicTomography({ eye: 'R' });
+      const meta = scanBuffer(fixture.part10, { part10: true }).meta!;
+      const dataset = fixture.part10.subarray(meta.byteLength);
+      const incoming = await ingest.begin(
+        { protocol: 'dimse', peerAddress: '127.0.0.1', callingAet: 'OCT1', calledAet: 'FOVEA', requestId: 'assoc-1', site: 'default' },
+        { part10: false, sopClassUid: fixture.sopClassUid, sopInstanceUid: fixture.sopInstanceUid, transferSyntaxUid: fixture.transferSyntaxUid },
+      );
+      await incoming.write(dataset.subarray(0, 77));
+      await incoming.write(dataset.subarray(77));
+      await incoming.finish();
+      await ingest.flush();
+      const [record] = await store.index.listInstances(fixture.studyInstanceUid);
+      const written = readFileSync(spool.resolve(record!.spoolPath));
+      const rescanned = scanBuffer(written, { part10: true });
+      assert.equal(rescanned.meta?.mediaStorageSopInstanceUid, fixture.sopInstanceUid);
+      assert.equal(rescanned.meta?.sourceApplicationEntityTitle, 'OCT1');
+      assert.deepEqual(written.subarray(rescanned.meta!.byteLength), dataset);
+      assert.equal(record?.origin.callingAet, 'OCT1');
+    });
+
+    it('rejects bad input with the right code and leaves nothing behind', async () => {
+      const good = await makeOphthalmicPhotograph();
+      const cases: [string, Buffer, string][] = [
+        ['truncated', good.part10.subarray(0, good.part10.length - 100), 'FOVEA_DICOM_MALFORMED'],
+        ['garbage', Buffer.from('x'.repeat(500)), 'FOVEA_DICOM_MALFORMED'],
+      ];
+      const missing = Buffer.from(good.part10);
+      const at = missing.toString('latin1').indexOf(good.seriesInstanceUid, 200);
+      missing.fill(0x20, at, at + good.seriesInstanceUid.length);
+      cases.push(['missing series UID', missing, 'FOVEA_DICOM_MISSING_ATTRIBUTE']);
+      const narrow = newIngest(store, spool, ['1.2.840.10008.5.1.4.1.1.77.1.5.4']);
+      for (const [name, bytes, code] of cases) {
+        await assert.rejects(feed(ingest, bytes, 'req-bad'), (error: unknown) => error instanceof FoveaError && error.code === code, name);
+      }
+      await assert.rejects(
+        feed(narrow, good.part10, 'req-bad'),
+        (error: unknown) => error instanceof FoveaError && error.code === 'FOVEA_DICOM_SOP_CLASS_UNSUPPORTED',
+      );
+      assert.deepEqual(readdirSync(join(spool.root, 'tmp')), []);
+      assert.deepEqual(readdirSync(join(spool.root, 'pending')), []);
+      assert.equal(await store.index.getStudy(good.studyInstanceUid), undefined);
+      assert.equal(existsSync(join(spool.root, 'studies', good.studyInstanceUid)), false);
+    });
+
+    it('recovers committed but unindexed instances after a crash', async () => {
+      const fixture = await makeOphthalmicPhotograph();
+      const crashed = newIngest(store, spool);
+      await crashed.close();
+      await feed(crashed, fixture.part10, 'req-crash');
+      assert.equal(readdirSync(join(spool.root, 'pending')).length, 1);
+      assert.equal(await store.index.getStudy(fixture.studyInstanceUid), undefined);
+      const restarted = newIngest(store, spool);
+      assert.equal(await restarted.recover('default'), 1);
+      const [record] = await store.index.listInstances(fixture.studyInstanceUid);
+      assert.equal(record?.origin.requestId, 'req-crash');
+      assert.equal(record?.origin.protocol, 'stow-rs');
+      assert.deepEqual(readdirSync(join(spool.root, 'pending')), []);
+      await restarted.close();
+    });
+  });
+}

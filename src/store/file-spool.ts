@@ -1,0 +1,284 @@
+/**
+ * {@link Spool} on the local file system under `<dataDir>/spool`: `tmp/` (being written), `pending/`
+ * (durable, not yet indexed), `studies/<StudyInstanceUID>/<SOPInstanceUID>.dcm` (final), `origins/`
+ * (one JSON per request), `quarantine/`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FoveaError } from '../core/errors.ts';
+import type { Origin } from '../core/origin.ts';
+import type { PendingInstance, Spool, SpoolWriter } from '../core/spool.ts';
+import { isFileSafeUid } from '../core/uid.ts';
+
+const separator = '__';
+
+/** Coalesces fsyncs of one directory: callers arriving while one runs share the next one. */
+class DirectorySyncer {
+  readonly #path: string;
+  #running: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  sync(): Promise<void> {
+    if (this.#running === undefined) {
+      this.#running = this.#run().finally(() => {
+        this.#running = undefined;
+      });
+      return this.#running;
+    }
+    this.#next ??= this.#running.then(() => {
+      this.#next = undefined;
+      return this.sync();
+    });
+    return this.#next;
+  }
+
+  async #run(): Promise<void> {
+    const handle = await open(this.#path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function spoolError(error: unknown): FoveaError {
+  return new FoveaError('FOVEA_SPOOL_WRITE_FAILED', { cause: error });
+}
+
+function assertSafe(value: string, what: string): void {
+  if (!isFileSafeUid(value) && !/^[A-Za-z0-9-]{1,64}$/u.test(value)) {
+    throw new FoveaError('FOVEA_DICOM_MISSING_ATTRIBUTE', { detail: `${what} is not file-safe`, path: what });
+  }
+}
+
+/** The file spool. */
+export class FileSpool implements Spool {
+  readonly root: string;
+  readonly #tmp: string;
+  readonly #pending: string;
+  readonly #studies: string;
+  readonly #origins: string;
+  readonly #quarantine: string;
+  readonly #pendingSync: DirectorySyncer;
+  readonly #originSync: DirectorySyncer;
+  readonly #studySyncers = new Map<string, DirectorySyncer>();
+  readonly #originsWritten = new Map<string, Promise<void>>();
+
+  constructor(root: string) {
+    this.root = root;
+    this.#tmp = join(root, 'tmp');
+    this.#pending = join(root, 'pending');
+    this.#studies = join(root, 'studies');
+    this.#origins = join(root, 'origins');
+    this.#quarantine = join(root, 'quarantine');
+    for (const directory of [this.#tmp, this.#pending, this.#studies, this.#origins, this.#quarantine]) {
+      mkdirSync(directory, { recursive: true });
+    }
+    this.#pendingSync = new DirectorySyncer(this.#pending);
+    this.#originSync = new DirectorySyncer(this.#origins);
+  }
+
+  /** Deletes temporary files left by a previous run (never visible, never acknowledged). */
+  async cleanTemporary(): Promise<number> {
+    const names = await readdir(this.#tmp);
+    await Promise.all(names.map((name) => rm(join(this.#tmp, name), { force: true })));
+    return names.length;
+  }
+
+  /** Deletes origin records no pending file refers to any more. */
+  async pruneOrigins(olderThanMs: number): Promise<void> {
+    const referenced = new Set((await this.listPending()).map((pending) => pending.requestId));
+    const now = Date.now();
+    for (const name of await readdir(this.#origins)) {
+      const requestId = name.replace(/\.json$/u, '');
+      if (referenced.has(requestId) || this.#originsWritten.has(requestId)) {
+        continue;
+      }
+      const info = await stat(join(this.#origins, name)).catch(() => undefined);
+      if (info !== undefined && now - info.mtimeMs > olderThanMs) {
+        await rm(join(this.#origins, name), { force: true });
+      }
+    }
+  }
+
+  recordOrigin(origin: Origin, receivedAt: Date): Promise<void> {
+    assertSafe(origin.requestId, 'requestId');
+    let written = this.#originsWritten.get(origin.requestId);
+    if (written === undefined) {
+      written = (async () => {
+        const target = join(this.#origins, `${origin.requestId}.json`);
+        const temporary = join(this.#tmp, `${origin.requestId}.origin`);
+        const handle = await open(temporary, 'w');
+        try {
+          await handle.writeFile(JSON.stringify({ origin, receivedAt: receivedAt.toISOString() }));
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temporary, target);
+        await this.#originSync.sync();
+      })().catch((error: unknown) => {
+        this.#originsWritten.delete(origin.requestId);
+        throw spoolError(error);
+      });
+      this.#originsWritten.set(origin.requestId, written);
+      if (this.#originsWritten.size > 10_000) {
+        const oldest = this.#originsWritten.keys().next().value;
+        if (oldest !== undefined) {
+          this.#originsWritten.delete(oldest);
+        }
+      }
+    }
+    return written;
+  }
+
+  async readOrigin(requestId: string): Promise<{ origin: Origin; receivedAt: Date } | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(join(this.#origins, `${requestId}.json`), 'utf8')) as {
+        origin: Origin;
+        receivedAt: string;
+      };
+      return { origin: parsed.origin, receivedAt: new Date(parsed.receivedAt) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async begin(requestId: string): Promise<SpoolWriter> {
+    assertSafe(requestId, 'requestId');
+    const temporary = join(this.#tmp, `${randomBytes(12).toString('hex')}.part`);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temporary, 'wx');
+    } catch (error) {
+      throw spoolError(error);
+    }
+    const opened = handle;
+    let size = 0;
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (!closed) {
+        closed = true;
+        await opened.close();
+      }
+    };
+    return {
+      write: async (chunk) => {
+        try {
+          let offset = 0;
+          while (offset < chunk.length) {
+            const { bytesWritten } = await opened.write(chunk, offset, chunk.length - offset);
+            offset += bytesWritten;
+          }
+          size += chunk.length;
+        } catch (error) {
+          throw spoolError(error);
+        }
+      },
+      commit: async (sopInstanceUid) => {
+        assertSafe(sopInstanceUid, 'SOPInstanceUID');
+        const name = `${requestId}${separator}${sopInstanceUid}.dcm`;
+        try {
+          await opened.sync();
+          await close();
+          await rename(temporary, join(this.#pending, name));
+          await this.#pendingSync.sync();
+        } catch (error) {
+          await close().catch(() => undefined);
+          throw spoolError(error);
+        }
+        return { requestId, sopInstanceUid, name, sizeBytes: size };
+      },
+      discard: async () => {
+        await close().catch(() => undefined);
+        await rm(temporary, { force: true });
+      },
+    };
+  }
+
+  async place(pending: PendingInstance, studyInstanceUid: string): Promise<{ spoolPath: string; duplicate: boolean }> {
+    assertSafe(studyInstanceUid, 'StudyInstanceUID');
+    const directory = join(this.#studies, studyInstanceUid);
+    const spoolPath = `studies/${studyInstanceUid}/${pending.sopInstanceUid}.dcm`;
+    let syncer = this.#studySyncers.get(directory);
+    if (syncer === undefined) {
+      await mkdir(directory, { recursive: true });
+      syncer = new DirectorySyncer(directory);
+      this.#studySyncers.set(directory, syncer);
+      if (this.#studySyncers.size > 1000) {
+        const oldest = this.#studySyncers.keys().next().value;
+        if (oldest !== undefined) {
+          this.#studySyncers.delete(oldest);
+        }
+      }
+    }
+    try {
+      await link(join(this.#pending, pending.name), join(this.root, spoolPath));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        return { spoolPath, duplicate: true };
+      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#studySyncers.delete(directory);
+        await mkdir(directory, { recursive: true });
+        await link(join(this.#pending, pending.name), join(this.root, spoolPath));
+      } else {
+        throw spoolError(error);
+      }
+    }
+    await syncer.sync();
+    return { spoolPath, duplicate: false };
+  }
+
+  async release(pending: PendingInstance): Promise<void> {
+    await unlink(join(this.#pending, pending.name)).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw spoolError(error);
+      }
+    });
+  }
+
+  async listPending(): Promise<PendingInstance[]> {
+    const names = (await readdir(this.#pending)).filter((name) => name.endsWith('.dcm')).sort();
+    const out: PendingInstance[] = [];
+    for (const name of names) {
+      const at = name.indexOf(separator);
+      if (at <= 0) {
+        continue;
+      }
+      const info = await stat(join(this.#pending, name)).catch(() => undefined);
+      if (info === undefined) {
+        continue;
+      }
+      out.push({
+        requestId: name.slice(0, at),
+        sopInstanceUid: name.slice(at + separator.length, -4),
+        name,
+        sizeBytes: info.size,
+      });
+    }
+    return out;
+  }
+
+  async quarantine(pending: PendingInstance): Promise<void> {
+    await rename(join(this.#pending, pending.name), join(this.#quarantine, pending.name)).catch(() => undefined);
+    await writeFile(join(this.#quarantine, `${pending.name}.txt`), `quarantined ${new Date().toISOString()}\n`).catch(
+      () => undefined,
+    );
+  }
+
+  pendingPath(pending: PendingInstance): string {
+    return join(this.#pending, pending.name);
+  }
+
+  resolve(spoolPath: string): string {
+    return join(this.root, spoolPath);
+  }
+}
