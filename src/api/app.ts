@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { roles } from '../core/roles.ts';
 import { stowRsRoutes, type StowRouteOptions } from '../dicom/dicomweb/index.ts';
 import { installProblemHandlers } from './problem.ts';
@@ -26,7 +26,8 @@ export interface ApiDependencies extends StudyRouteOptions {
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // Fastify's request lines carry the raw URL, whose query may hold patient identifiers: no PHI in logs.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: () => randomBytes(8).toString('hex'),
     bodyLimit: 1024 * 1024,

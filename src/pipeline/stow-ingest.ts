@@ -44,6 +44,7 @@ export function stowIngestHandlers(ingest: Ingest, sites: readonly SiteConfig[],
         sopClassUid: header.sopClassUid,
         sopInstanceUid: header.sopInstanceUid,
         studyInstanceUid: header.studyInstanceUid,
+        seriesInstanceUid: header.seriesInstanceUid,
       };
     },
   };

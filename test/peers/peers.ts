@@ -2,7 +2,7 @@
  * Real third-party peers for integration tests: presence checks and the CI rule (under `CI=true` a missing
  * peer fails the suite instead of skipping it).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
@@ -12,6 +12,7 @@ const peerExecutables = {
   orthanc: ['Orthanc'],
   dcmtk: ['storescu', 'echoscu', 'storescp', 'dcmdump'],
   dciodvfy: ['dciodvfy'],
+  curl: ['curl'],
   postgres: [],
 } as const;
 
@@ -71,7 +72,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Runs a command synchronously and returns its combined output and exit status. */
+/**
+ * Runs a command synchronously and returns its combined output and exit status. It blocks the event loop:
+ * never use it against a server running in the same process (use {@link runAsync}).
+ */
 export function run(
   command: string,
   args: readonly string[],
@@ -90,4 +94,32 @@ export function run(
     stderr: result.stderr,
     output: `${result.stdout}${result.stderr}`,
   };
+}
+
+/** Runs a command without blocking the event loop; resolves with its output and exit status. */
+export function runAsync(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; output: string; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+      }
+      resolve({ status: code ?? -1, stdout, stderr, output: `${stdout}${stderr}` });
+    });
+  });
 }
