@@ -137,6 +137,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    spool: Type.Object(
+      {
+        syncDirectories: Type.Boolean({
+          default: false,
+          description:
+            'Also fsync spool directories after each rename and link. Not needed on ext4, XFS or btrfs, where a file fsync persists its name.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     dicomweb: Type.Object(
       {
         maxRequestBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 * 1024 }),

@@ -68,7 +68,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     'store ready',
   );
   const { registry, metrics } = createPrometheusMetrics();
-  const spool = new FileSpool(join(dataDir, 'spool'));
+  const spool = new FileSpool(join(dataDir, 'spool'), { syncDirectories: config.spool.syncDirectories });
   await spool.cleanTemporary();
   const contexts = presentationContexts(config);
   const assemblerRef: { current?: Assembler } = {};
@@ -232,6 +232,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
         await watcher?.stop();
         await ingest.close();
         await assembler.stop();
+        await spool.close();
         await store.close();
         logger.info({ event: logEvents.SHUTDOWN_DONE }, 'Fovea stopped');
       })();

@@ -59,6 +59,11 @@ export interface IngestDependencies {
   readonly onIndexed?: (studyInstanceUids: readonly string[]) => void;
   /** Largest batch indexed in one transaction. */
   readonly batchSize?: number;
+  /**
+   * Group-commit window: how long the indexer waits for more committed instances before writing a batch that
+   * is not yet full. Instances are already durable in the spool, so this only delays their visibility.
+   */
+  readonly batchWindowMs?: number;
 }
 
 interface QueueEntry {
@@ -217,7 +222,11 @@ export class Ingest {
   async #drain(): Promise<void> {
     const { spool, index, logger, metrics } = this.#deps;
     const batchSize = this.#deps.batchSize ?? 256;
+    const window = this.#deps.batchWindowMs ?? 50;
     while (this.#queue.length > 0 && !this.#closed) {
+      if (this.#queue.length < batchSize && window > 0) {
+        await new Promise((resolve) => setTimeout(resolve, window));
+      }
       const batch = this.#queue.slice(0, batchSize);
       const started = performance.now();
       try {
@@ -325,9 +334,19 @@ export class Ingest {
     return recovered;
   }
 
-  /** Stops indexing after the current batch (what is left stays pending for the next start). */
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Stops indexing after the current batch, waiting at most `timeoutMs` for the queue to drain; what is left
+   * stays pending in the spool for the next start.
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
     this.#closed = true;
     if (this.#retryTimer !== undefined) {
       clearTimeout(this.#retryTimer);

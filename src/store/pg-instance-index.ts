@@ -219,47 +219,64 @@ export class PgInstanceIndex implements InstanceIndex {
     if (unique.length === 0) {
       return { inserted: [], duplicates: [], reopened: [] };
     }
+    // A fixed number of set-based statements per batch, whatever its size (group commit).
     return this.#sql.transaction(async (tx) => {
-      const inserted: string[] = [];
-      const duplicates: string[] = [];
-      const newSeries = new Map<string, number>();
-      const newInstances = new Map<string, { count: number; last: Date }>();
+      await insertStudies(tx, unique);
+      const newSeries = await insertSeries(tx, unique);
+      const inserted = await insertInstances(tx, unique);
+      const inStudy = new Map<string, { count: number; series: number; last: Date }>();
       for (const record of unique) {
-        await insertStudy(tx, record);
-        if (await insertSeries(tx, record)) {
-          newSeries.set(record.studyInstanceUid, (newSeries.get(record.studyInstanceUid) ?? 0) + 1);
+        if (!inserted.has(record.sopInstanceUid)) {
+          continue;
         }
-        if (await insertInstance(tx, record)) {
-          inserted.push(record.sopInstanceUid);
-          const entry = newInstances.get(record.studyInstanceUid) ?? { count: 0, last: record.receivedAt };
-          entry.count += 1;
-          entry.last = entry.last > record.receivedAt ? entry.last : record.receivedAt;
-          newInstances.set(record.studyInstanceUid, entry);
-        } else {
-          duplicates.push(record.sopInstanceUid);
+        const entry = inStudy.get(record.studyInstanceUid) ?? { count: 0, series: 0, last: record.receivedAt };
+        entry.count += 1;
+        entry.last = entry.last > record.receivedAt ? entry.last : record.receivedAt;
+        inStudy.set(record.studyInstanceUid, entry);
+      }
+      for (const record of unique) {
+        if (newSeries.has(record.seriesInstanceUid)) {
+          const entry = inStudy.get(record.studyInstanceUid);
+          if (entry !== undefined) {
+            entry.series += 1;
+            newSeries.delete(record.seriesInstanceUid);
+          }
         }
       }
       const reopened: string[] = [];
-      for (const [studyUid, { count, last }] of newInstances) {
-        const previous = await tx.query<{ state: StudyState }>(
-          'SELECT state FROM study WHERE study_instance_uid = $1 FOR UPDATE',
-          [studyUid],
+      if (inStudy.size > 0) {
+        const studies = [...inStudy.keys()];
+        const previous = await tx.query<{ study_instance_uid: string; state: StudyState }>(
+          'SELECT study_instance_uid, state FROM study WHERE study_instance_uid = ANY($1::text[]) FOR UPDATE',
+          [studies],
         );
-        await tx.query(
-          `UPDATE study SET
-             instance_count = instance_count + $2,
-             series_count = series_count + $3,
-             last_received_at = GREATEST(last_received_at, $4),
-             state = 'receiving',
-             version = version + 1
-           WHERE study_instance_uid = $1`,
-          [studyUid, count, newSeries.get(studyUid) ?? 0, last],
-        );
-        if (previous.rows[0] !== undefined && previous.rows[0].state !== 'receiving') {
-          reopened.push(studyUid);
+        for (const row of previous.rows) {
+          if (row.state !== 'receiving') {
+            reopened.push(row.study_instance_uid);
+          }
         }
+        await tx.query(
+          `UPDATE study s SET
+             instance_count = s.instance_count + u.added,
+             series_count = s.series_count + u.series,
+             last_received_at = GREATEST(s.last_received_at, u.last),
+             state = 'receiving',
+             version = s.version + 1
+           FROM unnest($1::text[], $2::int[], $3::int[], $4::timestamptz[]) AS u(uid, added, series, last)
+           WHERE s.study_instance_uid = u.uid`,
+          [
+            studies,
+            studies.map((uid) => inStudy.get(uid)!.count),
+            studies.map((uid) => inStudy.get(uid)!.series),
+            studies.map((uid) => inStudy.get(uid)!.last.toISOString()),
+          ],
+        );
       }
-      return { inserted, duplicates, reopened };
+      return {
+        inserted: unique.filter((record) => inserted.has(record.sopInstanceUid)).map((record) => record.sopInstanceUid),
+        duplicates: unique.filter((record) => !inserted.has(record.sopInstanceUid)).map((record) => record.sopInstanceUid),
+        reopened,
+      };
     });
   }
 
@@ -402,102 +419,118 @@ export class PgInstanceIndex implements InstanceIndex {
   }
 }
 
-async function insertStudy(tx: SqlRunner, record: InstanceRecord): Promise<void> {
-  await tx.query(
-    `INSERT INTO study (study_instance_uid, patient_id, issuer_of_patient_id, patient_name, patient_birth_date,
-       patient_sex, study_date, study_time, study_id, accession_number, study_description, site, state,
-       first_received_at, last_received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'receiving', $13, $13)
-     ON CONFLICT (study_instance_uid) DO NOTHING`,
-    [
-      record.studyInstanceUid,
-      record.patientId ?? null,
-      record.issuerOfPatientId ?? null,
-      record.patientName ?? null,
-      record.patientBirthDate ?? null,
-      record.patientSex ?? null,
-      record.studyDate ?? null,
-      record.studyTime ?? null,
-      record.studyId ?? null,
-      record.accessionNumber ?? null,
-      record.studyDescription ?? null,
-      record.origin.site,
-      record.receivedAt,
-    ],
-  );
-}
-
-async function insertSeries(tx: SqlRunner, record: InstanceRecord): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO series (series_instance_uid, study_instance_uid, modality, series_number, series_description,
-       body_part_examined, laterality, manufacturer, manufacturer_model_name, station_name, device_serial_number,
-       software_versions)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (series_instance_uid) DO NOTHING`,
-    [
-      record.seriesInstanceUid,
-      record.studyInstanceUid,
-      record.modality ?? null,
-      integerOrNull(record.seriesNumber),
-      record.seriesDescription ?? null,
-      record.bodyPartExamined ?? null,
-      record.laterality ?? null,
-      record.manufacturer ?? null,
-      record.manufacturerModelName ?? null,
-      record.stationName ?? null,
-      record.deviceSerialNumber ?? null,
-      record.softwareVersions ?? null,
-    ],
-  );
-  return result.rowCount === 1;
+/** Column values of one table, as parallel arrays for `unnest`. */
+function columns<T>(records: readonly T[], pick: readonly ((record: T) => unknown)[]): unknown[][] {
+  return pick.map((get) => records.map((record) => get(record) ?? null));
 }
 
 function integerOrNull(value: number | undefined): number | null {
   return value === undefined || !Number.isSafeInteger(value) || Math.abs(value) > 2_147_483_647 ? null : value;
 }
 
-async function insertInstance(tx: SqlRunner, record: InstanceRecord): Promise<boolean> {
-  const result = await tx.query(
+async function insertStudies(tx: SqlRunner, records: readonly InstanceRecord[]): Promise<void> {
+  const first = [...new Map(records.map((record) => [record.studyInstanceUid, record])).values()];
+  await tx.query(
+    `INSERT INTO study (study_instance_uid, patient_id, issuer_of_patient_id, patient_name, patient_birth_date,
+       patient_sex, study_date, study_time, study_id, accession_number, study_description, site, state,
+       first_received_at, last_received_at)
+     SELECT a, b, c, d, e, f, g, h, i, j, k, l, 'receiving', received, received
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[]) AS u(a, b, c, d, e, f, g, h, i, j, k, l, received)
+     ON CONFLICT (study_instance_uid) DO NOTHING`,
+    columns(first, [
+      (r) => r.studyInstanceUid,
+      (r) => r.patientId,
+      (r) => r.issuerOfPatientId,
+      (r) => r.patientName,
+      (r) => r.patientBirthDate,
+      (r) => r.patientSex,
+      (r) => r.studyDate,
+      (r) => r.studyTime,
+      (r) => r.studyId,
+      (r) => r.accessionNumber,
+      (r) => r.studyDescription,
+      (r) => r.origin.site,
+      (r) => r.receivedAt.toISOString(),
+    ]),
+  );
+}
+
+/** Inserts the series not yet known; returns the UIDs of those inserted. */
+async function insertSeries(tx: SqlRunner, records: readonly InstanceRecord[]): Promise<Set<string>> {
+  const first = [...new Map(records.map((record) => [record.seriesInstanceUid, record])).values()];
+  const result = await tx.query<{ series_instance_uid: string }>(
+    `INSERT INTO series (series_instance_uid, study_instance_uid, modality, series_number, series_description,
+       body_part_examined, laterality, manufacturer, manufacturer_model_name, station_name, device_serial_number,
+       software_versions)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+     ON CONFLICT (series_instance_uid) DO NOTHING
+     RETURNING series_instance_uid`,
+    columns(first, [
+      (r) => r.seriesInstanceUid,
+      (r) => r.studyInstanceUid,
+      (r) => r.modality,
+      (r) => integerOrNull(r.seriesNumber),
+      (r) => r.seriesDescription,
+      (r) => r.bodyPartExamined,
+      (r) => r.laterality,
+      (r) => r.manufacturer,
+      (r) => r.manufacturerModelName,
+      (r) => r.stationName,
+      (r) => r.deviceSerialNumber,
+      (r) => r.softwareVersions,
+    ]),
+  );
+  return new Set(result.rows.map((row) => row.series_instance_uid));
+}
+
+/** Inserts the instances not yet known; returns the SOP Instance UIDs of those inserted. */
+async function insertInstances(tx: SqlRunner, records: readonly InstanceRecord[]): Promise<Set<string>> {
+  const result = await tx.query<{ sop_instance_uid: string }>(
     `INSERT INTO instance (sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid,
        transfer_syntax_uid, instance_number, eye, image_laterality, frame_laterality, content_date, content_time,
        acquisition_date_time, image_rows, image_columns, number_of_frames, samples_per_pixel,
        photometric_interpretation, bits_allocated, specific_character_set, spool_path, size_bytes,
        origin_protocol, origin_peer_address, origin_calling_aet, origin_called_aet, origin_principal,
        origin_request_id, site, received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-       $23, $24, $25, $26, $27, $28, $29)
-     ON CONFLICT (sop_instance_uid) DO NOTHING`,
-    [
-      record.sopInstanceUid,
-      record.seriesInstanceUid,
-      record.studyInstanceUid,
-      record.sopClassUid,
-      record.transferSyntaxUid,
-      integerOrNull(record.instanceNumber),
-      record.eye,
-      record.imageLaterality ?? null,
-      record.frameLaterality ?? null,
-      record.contentDate ?? null,
-      record.contentTime ?? null,
-      record.acquisitionDateTime ?? null,
-      integerOrNull(record.rows),
-      integerOrNull(record.columns),
-      integerOrNull(record.numberOfFrames),
-      integerOrNull(record.samplesPerPixel),
-      record.photometricInterpretation ?? null,
-      integerOrNull(record.bitsAllocated),
-      record.specificCharacterSet ?? null,
-      record.spoolPath,
-      record.sizeBytes,
-      record.origin.protocol,
-      record.origin.peerAddress,
-      record.origin.callingAet ?? null,
-      record.origin.calledAet ?? null,
-      record.origin.principal ?? null,
-      record.origin.requestId,
-      record.origin.site,
-      record.receivedAt,
-    ],
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::int[], $16::int[],
+       $17::text[], $18::int[], $19::text[], $20::text[], $21::bigint[], $22::text[], $23::text[], $24::text[],
+       $25::text[], $26::text[], $27::text[], $28::text[], $29::timestamptz[])
+     ON CONFLICT (sop_instance_uid) DO NOTHING
+     RETURNING sop_instance_uid`,
+    columns(records, [
+      (r) => r.sopInstanceUid,
+      (r) => r.seriesInstanceUid,
+      (r) => r.studyInstanceUid,
+      (r) => r.sopClassUid,
+      (r) => r.transferSyntaxUid,
+      (r) => integerOrNull(r.instanceNumber),
+      (r) => r.eye,
+      (r) => r.imageLaterality,
+      (r) => r.frameLaterality,
+      (r) => r.contentDate,
+      (r) => r.contentTime,
+      (r) => r.acquisitionDateTime,
+      (r) => integerOrNull(r.rows),
+      (r) => integerOrNull(r.columns),
+      (r) => integerOrNull(r.numberOfFrames),
+      (r) => integerOrNull(r.samplesPerPixel),
+      (r) => r.photometricInterpretation,
+      (r) => integerOrNull(r.bitsAllocated),
+      (r) => r.specificCharacterSet,
+      (r) => r.spoolPath,
+      (r) => r.sizeBytes,
+      (r) => r.origin.protocol,
+      (r) => r.origin.peerAddress,
+      (r) => r.origin.callingAet,
+      (r) => r.origin.calledAet,
+      (r) => r.origin.principal,
+      (r) => r.origin.requestId,
+      (r) => r.origin.site,
+      (r) => r.receivedAt.toISOString(),
+    ]),
   );
-  return result.rowCount === 1;
+  return new Set(result.rows.map((row) => row.sop_instance_uid));
 }

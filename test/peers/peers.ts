@@ -4,7 +4,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
 /** The executables each peer needs. */
@@ -122,4 +123,12 @@ export function runAsync(
       resolve({ status: code ?? -1, stdout, stderr, output: `${stdout}${stderr}` });
     });
   });
+}
+
+/**
+ * Files with content in a directory. The spool keeps a few empty temporary files open ahead of need, so
+ * "nothing half-written" means no non-empty file there.
+ */
+export function nonEmptyFiles(directory: string): string[] {
+  return readdirSync(directory).filter((name) => statSync(join(directory, name)).size > 0);
 }
