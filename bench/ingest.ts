@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
@@ -92,7 +92,9 @@ function generate(dir: string, count: number): number {
     }
     return found;
   };
-  const dataset = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
+  const dataset = dcmjs.data.DicomMessage.readFile(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+  );
   const natural = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dataset.dict);
   const sopAt = find(natural.SOPInstanceUID as string);
   const studyAt = find(natural.StudyInstanceUID as string);
@@ -126,7 +128,11 @@ function generate(dir: string, count: number): number {
 
 async function storescu(aet: string, port: number, dir: string): Promise<number> {
   const started = performance.now();
-  const result = await runAsync('storescu', ['-aet', 'BENCH', '-aec', aet, '+sd', '127.0.0.1', String(port), dir], { env: nodelay });
+  const result = await runAsync(
+    'storescu',
+    ['-aet', 'BENCH', '-aec', aet, '+sd', '127.0.0.1', String(port), dir],
+    { env: nodelay },
+  );
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) {
     throw new Error(`storescu to ${aet} failed: ${result.output.slice(0, 500)}`);
@@ -196,7 +202,10 @@ async function indexedCount(httpUrl: string): Promise<number> {
   return page.items.reduce((sum, study) => sum + study.instanceCount, 0);
 }
 
-async function benchFovea(dir: string, databaseUrl: () => Promise<{ url?: string; drop(): Promise<void> }>): Promise<{ acked: number[]; indexed: number[] }> {
+async function benchFovea(
+  dir: string,
+  databaseUrl: () => Promise<{ url?: string; drop(): Promise<void> }>,
+): Promise<{ acked: number[]; indexed: number[] }> {
   const acked: number[] = [];
   const indexed: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -230,7 +239,9 @@ async function main(): Promise<void> {
   mkdirSync(dir);
   const size = generate(dir, instances);
   const megabytes = (size * instances) / 1e6;
-  print(`ingest benchmark: ${instances} OP instances, 512x512 MONOCHROME2, ${(size / 1000).toFixed(0)} KB each, ${megabytes.toFixed(1)} MB; storescu +sd, TCP_NODELAY=1; median of ${runs} runs`);
+  print(
+    `ingest benchmark: ${instances} OP instances, 512x512 MONOCHROME2, ${(size / 1000).toFixed(0)} KB each, ${megabytes.toFixed(1)} MB; storescu +sd, TCP_NODELAY=1; median of ${runs} runs`,
+  );
 
   const results: { name: string; seconds: number; note: string }[] = [];
 
@@ -246,12 +257,19 @@ async function main(): Promise<void> {
   } finally {
     await orthanc.dispose();
   }
-  results.push({ name: 'Orthanc 1.10 (SQLite index)', seconds: median(orthancTimes), note: 'indexed, no fsync' });
+  results.push({
+    name: 'Orthanc 1.10 (SQLite index)',
+    seconds: median(orthancTimes),
+    note: 'indexed, no fsync',
+  });
 
   const storescpDir = join(root, 'storescp');
   mkdirSync(storescpDir);
   const storescpPort = await freePort();
-  const storescp = spawn('storescp', ['-aet', 'STORESCP', '-od', storescpDir, String(storescpPort)], { env: nodelay, stdio: 'ignore' });
+  const storescp = spawn('storescp', ['-aet', 'STORESCP', '-od', storescpDir, String(storescpPort)], {
+    env: nodelay,
+    stdio: 'ignore',
+  });
   await new Promise((resolve) => setTimeout(resolve, 500));
   const storescpTimes: number[] = [];
   try {
@@ -263,11 +281,23 @@ async function main(): Promise<void> {
   } finally {
     storescp.kill();
   }
-  results.push({ name: 'DCMTK storescp', seconds: median(storescpTimes), note: 'files only, no fsync, no index' });
+  results.push({
+    name: 'DCMTK storescp',
+    seconds: median(storescpTimes),
+    note: 'files only, no fsync, no index',
+  });
 
   const pglite = await benchFovea(dir, async () => ({ drop: async () => undefined }));
-  results.push({ name: 'Fovea, PGlite: acknowledged', seconds: median(pglite.acked), note: 'fsynced before each answer' });
-  results.push({ name: 'Fovea, PGlite: all indexed', seconds: median(pglite.indexed), note: 'until the last instance is in the index' });
+  results.push({
+    name: 'Fovea, PGlite: acknowledged',
+    seconds: median(pglite.acked),
+    note: 'fsynced before each answer',
+  });
+  results.push({
+    name: 'Fovea, PGlite: all indexed',
+    seconds: median(pglite.indexed),
+    note: 'until the last instance is in the index',
+  });
 
   let postgresOk = true;
   try {
@@ -296,13 +326,23 @@ async function main(): Promise<void> {
         },
       };
     });
-    results.push({ name: 'Fovea, PostgreSQL: acknowledged', seconds: median(postgres.acked), note: 'fsynced before each answer' });
-    results.push({ name: 'Fovea, PostgreSQL: all indexed', seconds: median(postgres.indexed), note: 'until the last instance is in the index' });
+    results.push({
+      name: 'Fovea, PostgreSQL: acknowledged',
+      seconds: median(postgres.acked),
+      note: 'fsynced before each answer',
+    });
+    results.push({
+      name: 'Fovea, PostgreSQL: all indexed',
+      seconds: median(postgres.indexed),
+      note: 'until the last instance is in the index',
+    });
   }
 
   const orthancRate = instances / results[0]!.seconds;
   print();
-  print(`${'receiver'.padEnd(36)} ${'s'.padStart(7)} ${'inst/s'.padStart(8)} ${'MB/s'.padStart(7)} ${'vs Orthanc'.padStart(11)}  note`);
+  print(
+    `${'receiver'.padEnd(36)} ${'s'.padStart(7)} ${'inst/s'.padStart(8)} ${'MB/s'.padStart(7)} ${'vs Orthanc'.padStart(11)}  note`,
+  );
   for (const result of results) {
     const rate = instances / result.seconds;
     print(

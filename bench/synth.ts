@@ -21,7 +21,12 @@ interface Result {
   readonly warm: number[];
 }
 
-async function time(name: string, runs: number, task: (run: number) => unknown, target?: number): Promise<Result> {
+async function time(
+  name: string,
+  runs: number,
+  task: (run: number) => unknown,
+  target?: number,
+): Promise<Result> {
   const samples: number[] = [];
   for (let run = 0; run <= runs; run++) {
     const started = performance.now();
@@ -39,7 +44,12 @@ function median(values: readonly number[]): number {
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const results: Result[] = [];
 results.push(
-  await time('OCT volume 49×496×512, pixels + truth', runs, (run) => generateOctVolumePixels({ seed: `b${run}`, eye: 'R' }), 2000),
+  await time(
+    'OCT volume 49×496×512, pixels + truth',
+    runs,
+    (run) => generateOctVolumePixels({ seed: `b${run}`, eye: 'R' }),
+    2000,
+  ),
 );
 results.push(
   await time('OCT volume 49×496×512 + SLO, DICOM explicit LE', runs, (run) =>
@@ -66,7 +76,14 @@ results.push(
 );
 results.push(
   await time('Fundus 2000×2000 ICDR 3, DICOM JPEG baseline', runs, (run) =>
-    generateFundus({ seed: `b${run}`, eye: 'L', icdr: 3, width: 2000, height: 2000, transferSyntax: 'jpeg-baseline' }),
+    generateFundus({
+      seed: `b${run}`,
+      eye: 'L',
+      icdr: 3,
+      width: 2000,
+      height: 2000,
+      transferSyntax: 'jpeg-baseline',
+    }),
   ),
 );
 results.push(
@@ -75,24 +92,36 @@ results.push(
   ),
 );
 results.push(
-  await time('OCT circle scan 768×496 + SLO, DICOM', runs, (run) => generateOctCircleScan({ seed: `b${run}`, eye: 'R' })),
+  await time('OCT circle scan 768×496 + SLO, DICOM', runs, (run) =>
+    generateOctCircleScan({ seed: `b${run}`, eye: 'R' }),
+  ),
 );
-results.push(await time('Visual field 24-2, DICOM', runs, (run) => generateVisualField({ seed: `b${run}`, eye: 'R' })));
+results.push(
+  await time('Visual field 24-2, DICOM', runs, (run) => generateVisualField({ seed: `b${run}`, eye: 'R' })),
+);
 results.push(
   await time('Visual field series of 8, DICOM', runs, (run) =>
     generateVisualFieldSeries({ seed: `b${run}`, eye: 'R', visits: 8, mdSlopeDbPerYear: -1 }),
   ),
 );
 
-console.log(`fovea synth benchmark — Node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${runs} warm runs`);
+console.log(
+  `fovea synth benchmark — Node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${runs} warm runs`,
+);
 console.log('');
-console.log(`${'task'.padEnd(52)} ${'cold'.padStart(9)} ${'median'.padStart(9)} ${'best'.padStart(9)}   target`);
+console.log(
+  `${'task'.padEnd(52)} ${'cold'.padStart(9)} ${'median'.padStart(9)} ${'best'.padStart(9)}   target`,
+);
 for (const result of results) {
   const warmMedian = median(result.warm);
   const verdict =
-    result.target === undefined ? '' : `< ${result.target} ms ${warmMedian < result.target ? 'met' : 'NOT met'}`;
+    result.target === undefined
+      ? ''
+      : `< ${result.target} ms ${warmMedian < result.target ? 'met' : 'NOT met'}`;
   console.log(
-    `${result.name.padEnd(52)} ${result.cold.toFixed(0).padStart(6)} ms ${warmMedian.toFixed(0).padStart(6)} ms ${Math.min(...result.warm)
+    `${result.name.padEnd(52)} ${result.cold.toFixed(0).padStart(6)} ms ${warmMedian.toFixed(0).padStart(6)} ms ${Math.min(
+      ...result.warm,
+    )
       .toFixed(0)
       .padStart(6)} ms   ${verdict}`,
   );

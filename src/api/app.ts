@@ -59,10 +59,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(studyRoutes({ index: deps.index, explain: deps.explain }));
   await app.register(metricsRoutes({ registry: deps.metricsRegistry }));
   await app.register(stowRsRoutes({ ...deps.stow, role: 'ingest' }), { prefix: '/dicomweb' });
-  app.get(
-    '/api/openapi.json',
-    { config: { role: 'public' }, schema: { hide: true } },
-    async () => app.swagger(),
+  app.get('/api/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
   );
   return app;
 }

@@ -147,7 +147,10 @@ export const ExplainSchema = Type.Object({
 export const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
   version: Type.String(),
-  checks: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) })),
+  checks: Type.Record(
+    Type.String(),
+    Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) }),
+  ),
 });
 
 /** The StudyInstanceUID path parameter. */

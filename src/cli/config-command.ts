@@ -27,7 +27,9 @@ export function runConfigCommand(argv: readonly string[]): number {
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`configuration invalid (${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}):`);
+      console.error(
+        `configuration invalid (${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}):`,
+      );
       for (const issue of error.issues) {
         console.error(`  ${issue.path}: ${issue.message}`);
       }

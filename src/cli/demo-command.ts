@@ -1,18 +1,82 @@
 /**
- * `fovea demo` (= `npm run demo`): the gateway on the embedded defaults with the demo profile (loopback peers
- * allowed, short quiet period).
+ * `fovea demo` (= `npm run demo`): the gateway on the embedded defaults with the demo profile, and a
+ * synthetic demo cohort (normal, referable DR, DME, glaucoma progression, critical and ungradable cases, with
+ * prior visits) generated and sent to it through real C-STORE, so that a new user sees studies arrive, get
+ * assembled and routed within a minute.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateCohort } from '../synth/index.ts';
 import { startGateway } from '../main/index.ts';
+import { sendDicomFiles } from './send-command.ts';
+import { createProgress } from './progress.ts';
 import { configFromArgv, runUntilSignalled } from './serve-command.ts';
 
-/** Runs `fovea demo`. */
+/** Runs `fovea demo [--patients N] [--no-send] [serve flags…]`. */
 export async function runDemoCommand(argv: readonly string[]): Promise<number> {
-  const config = configFromArgv(argv, { FOVEA_PROFILE: 'demo', ...process.env });
+  const own = parseArgs({
+    args: [...argv],
+    strict: false,
+    options: { patients: { type: 'string' }, 'no-send': { type: 'boolean' } },
+  });
+  const passThrough = argv.filter(
+    (arg, index) => !arg.startsWith('--patients') && arg !== '--no-send' && argv[index - 1] !== '--patients',
+  );
+  const config = configFromArgv(passThrough, { FOVEA_PROFILE: 'demo', ...process.env });
   if (config === undefined) {
     return 1;
   }
   const gateway = await startGateway(config);
-  console.log(`Fovea demo: API ${gateway.httpUrl}/api/studies, DICOM ${config.dicom.aeTitle}@${config.host}:${gateway.dicomPort}`);
+  console.log(`Fovea demo is running.
+  API:      ${gateway.httpUrl}/api/studies   (OpenAPI: ${gateway.httpUrl}/api/openapi.json)
+  DICOM:    ${config.dicom.aeTitle}@${config.host}:${gateway.dicomPort}
+  Stop with Ctrl-C.`);
+  if (own.values['no-send'] !== true) {
+    const patients = Number(own.values.patients ?? 8);
+    const cohortDir = resolve(config.dataDir, 'demo-cohort', `seed-2026-${patients}`);
+    if (!existsSync(cohortDir) || readdirSync(cohortDir).length === 0) {
+      console.log(
+        `Generating a synthetic demo cohort of ${patients} patients (with prior visits) in ${cohortDir} …`,
+      );
+      const progress = createProgress('synth', patients);
+      await generateCohort({
+        seed: 2026,
+        size: patients,
+        visits: 2,
+        out: cohortDir,
+        retain: false,
+        fundusSize: { width: 1024, height: 1024 },
+        octSize: { frames: 25, columns: 384, rows: 496 },
+        onCase: (_entry, index) => {
+          progress.update(index + 1, 0);
+        },
+      });
+      progress.finish();
+    }
+    console.log(`Sending the demo cohort to ${config.dicom.aeTitle} with C-STORE …`);
+    let progress: ReturnType<typeof createProgress> | undefined;
+    const report = await sendDicomFiles(
+      [cohortDir],
+      {
+        host: config.host,
+        port: gateway.dicomPort,
+        callingAet: 'FOVEADEMO',
+        calledAet: config.dicom.aeTitle,
+      },
+      (done, total, bytes) => {
+        progress ??= createProgress('C-STORE', total);
+        progress.update(done, bytes);
+      },
+    );
+    progress?.finish();
+    console.log(
+      `Sent ${report.sent} instances (${report.failed.length} failed). Studies become stable after ${config.assembly.quietPeriodSeconds} s of quiet and are routed: see ${gateway.httpUrl}/api/studies`,
+    );
+    for (const failure of report.failed.slice(0, 5)) {
+      console.log(`  failed: ${join(failure.path)}: ${failure.reason}`);
+    }
+  }
   await runUntilSignalled(gateway);
   return 0;
 }

@@ -37,7 +37,9 @@ async function readMeta(path: string): Promise<FileMeta | undefined> {
 }
 
 /** Lists the DICOM files under the given paths, in a stable order. */
-export async function findDicomFiles(paths: readonly string[]): Promise<{ files: DicomFile[]; skipped: SkippedFile[] }> {
+export async function findDicomFiles(
+  paths: readonly string[],
+): Promise<{ files: DicomFile[]; skipped: SkippedFile[] }> {
   const files: DicomFile[] = [];
   const skipped: SkippedFile[] = [];
   const visit = async (path: string): Promise<void> => {

@@ -6,12 +6,14 @@ import { runConfigCommand } from './config-command.ts';
 import { runDemoCommand } from './demo-command.ts';
 import { runSendCommand } from './send-command.ts';
 import { runServeCommand } from './serve-command.ts';
+import { runSynthCommand } from './synth-command.ts';
 
 const usage = `usage: fovea <command> [options]
 
 commands:
   serve                      run the gateway (same as npm start)
-  demo                       run the gateway on the demo profile
+  demo                       run the gateway on the demo profile and send it a synthetic cohort
+  synth --kind K --out DIR   generate synthetic ophthalmic studies with ground truth
   send PATH... --to H:P      send DICOM files and folders with C-STORE
   config check [FILE]        validate a configuration file
 `;
@@ -27,6 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runSendCommand(rest);
     case 'config':
       return runConfigCommand(rest);
+    case 'synth':
+      return runSynthCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -9,7 +9,11 @@ export interface Progress {
 }
 
 /** Creates a progress bar for `total` items. */
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   const started = performance.now();
   let lastDraw = 0;
   const draw = (done: number, bytes: number, final: boolean): void => {

@@ -47,14 +47,23 @@ export async function sendDicomFiles(
   let bytes = 0;
   if (files.length > 0) {
     const scu = await StoreScu.connect(
-      { host: options.host, port: options.port, callingAet: options.callingAet, calledAet: options.calledAet },
+      {
+        host: options.host,
+        port: options.port,
+        callingAet: options.callingAet,
+        calledAet: options.calledAet,
+      },
       [...contexts].map(([sopClassUid, syntaxes]) => ({ sopClassUid, transferSyntaxes: [...syntaxes] })),
     );
     try {
       for (const [index, file] of files.entries()) {
-        const { mediaStorageSopClassUid: sopClassUid, mediaStorageSopInstanceUid: sopInstanceUid } = file.meta;
+        const { mediaStorageSopClassUid: sopClassUid, mediaStorageSopInstanceUid: sopInstanceUid } =
+          file.meta;
         if (sopClassUid === undefined || sopInstanceUid === undefined) {
-          failed.push({ path: file.path, reason: 'no SOP Class or Instance UID in the file meta information' });
+          failed.push({
+            path: file.path,
+            reason: 'no SOP Class or Instance UID in the file meta information',
+          });
           continue;
         }
         if (!scu.accepted(sopClassUid).includes(file.meta.transferSyntaxUid)) {

@@ -17,7 +17,7 @@ export function configFromArgv(argv: readonly string[], env: NodeJS.ProcessEnv):
   }
   const { values } = parseArgs({ args: [...argv], options, strict: true });
   try {
-    return loadConfig({ env, flags: values as Record<string, string | string[] | undefined> });
+    return loadConfig({ env, flags: values });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error('configuration invalid:');

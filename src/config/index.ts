@@ -10,9 +10,9 @@ export {
   mergeConfig,
   redactConfig,
   validateConfig,
-  type ConfigIssue,
   type ConfigSources,
 } from './load.ts';
+export type { ConfigIssue } from './issue.ts';
 export {
   ConfigSchema,
   type FoveaConfig,

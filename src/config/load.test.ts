@@ -106,18 +106,25 @@ describe('configuration', () => {
   });
 
   it('rejects an unreadable or unparsable file and bad PACS peers', () => {
-    assert.equal(issuesOf(() => loadConfig({ file: '/nonexistent/fovea.yaml' }))[0]?.path, 'file /nonexistent/fovea.yaml');
+    assert.equal(
+      issuesOf(() => loadConfig({ file: '/nonexistent/fovea.yaml' }))[0]?.path,
+      'file /nonexistent/fovea.yaml',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'fovea-config-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'a: [1, 2\n');
     assert.match(issuesOf(() => loadConfig({ file }))[0]?.message ?? '', /not valid YAML/u);
-    assert.equal(issuesOf(() => loadConfig({ env: { FOVEA_PACS_DIMSE: 'nonsense' } }))[0]?.path, 'env FOVEA_PACS_DIMSE');
+    assert.equal(
+      issuesOf(() => loadConfig({ env: { FOVEA_PACS_DIMSE: 'nonsense' } }))[0]?.path,
+      'env FOVEA_PACS_DIMSE',
+    );
   });
 
   it('applies the demo profile without overriding explicit settings', () => {
     assert.equal(loadConfig({ env: { FOVEA_PROFILE: 'demo' } }).assembly.quietPeriodSeconds, 5);
     assert.equal(
-      loadConfig({ env: { FOVEA_PROFILE: 'demo', FOVEA_QUIET_PERIOD_SECONDS: '1' } }).assembly.quietPeriodSeconds,
+      loadConfig({ env: { FOVEA_PROFILE: 'demo', FOVEA_QUIET_PERIOD_SECONDS: '1' } }).assembly
+        .quietPeriodSeconds,
       1,
     );
   });

@@ -7,15 +7,9 @@ import { extname } from 'node:path';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { FoveaError } from '../core/errors.ts';
+import type { ConfigIssue } from './issue.ts';
 import { ConfigSchema, type FoveaConfig } from './schema.ts';
 import { checkSemantics } from './semantics.ts';
-
-/** One configuration problem. */
-export interface ConfigIssue {
-  /** Dotted path of the key (`dicom.port`), or the env var / flag that carried it. */
-  readonly path: string;
-  readonly message: string;
-}
 
 /** Thrown when the configuration is invalid; carries every issue. */
 export class ConfigError extends FoveaError {
@@ -195,22 +189,26 @@ export function configFromFlags(
     }
   }
   const sets = flags.set;
-  for (const assignment of typeof sets === 'string' ? [sets] : Array.isArray(sets) ? sets : []) {
+  const assignments: readonly string[] =
+    typeof sets === 'string' ? [sets] : Array.isArray(sets) ? (sets as readonly string[]) : [];
+  for (const assignment of assignments) {
     const at = assignment.indexOf('=');
     if (at <= 0) {
       issues.push({ path: `--set ${assignment}`, message: 'must be path=value' });
       continue;
     }
-    const raw = assignment.slice(at + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
-    }
-    setPath(out, assignment.slice(0, at), value);
+    setPath(out, assignment.slice(0, at), parseFlagValue(assignment.slice(at + 1)));
   }
   return out;
+}
+
+/** A `--set` value: JSON when it parses as JSON, else the plain string. */
+function parseFlagValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
 }
 
 /** Reads a JSON or YAML config file. */
@@ -219,7 +217,10 @@ export function readConfigFile(path: string, issues: ConfigIssue[]): Plain {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    issues.push({ path: `file ${path}`, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+    issues.push({
+      path: `file ${path}`,
+      message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    });
     return {};
   }
   try {
@@ -233,7 +234,10 @@ export function readConfigFile(path: string, issues: ConfigIssue[]): Plain {
     }
     return parsed;
   } catch (error) {
-    issues.push({ path: `file ${path}`, message: `is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` });
+    issues.push({
+      path: `file ${path}`,
+      message: `is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    });
     return {};
   }
 }

@@ -76,7 +76,9 @@ export const RuleMatchSchema = Type.Object(
     eyes: Type.Optional(Type.Array(eyeValue)),
     seriesDescription: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
     manufacturer: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
-    manufacturerModelName: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
+    manufacturerModelName: Type.Optional(
+      Type.String({ description: 'Regular expression, case-insensitive.' }),
+    ),
     stationName: Type.Optional(Type.String({ description: 'Regular expression, case-insensitive.' })),
     callingAeTitles: Type.Optional(Type.Array(aeTitle)),
     sites: Type.Optional(Type.Array(Type.String())),
@@ -110,7 +112,11 @@ const ophthalmicModalities = ['OP', 'OPT', 'OPV', 'OPM', 'OPTBSV', 'OPTENF', 'OA
 export const ConfigSchema = Type.Object(
   {
     profile: Type.Union([Type.Literal('production'), Type.Literal('demo')], { default: 'production' }),
-    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP and DICOM servers bind.' }),
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the HTTP and DICOM servers bind.',
+    }),
     httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     dataDir: Type.String({ minLength: 1, default: './var' }),
     databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -158,7 +164,9 @@ export const ConfigSchema = Type.Object(
     pacs: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), PacsSchema, { default: {} }),
     watch: Type.Object(
       {
-        enabled: Type.Optional(Type.Boolean({ description: 'Default: on when the watched PACS has a DICOMweb URL.' })),
+        enabled: Type.Optional(
+          Type.Boolean({ description: 'Default: on when the watched PACS has a DICOMweb URL.' }),
+        ),
         pacs: Type.String({ default: 'default' }),
         intervalSeconds: Type.Number({ minimum: 0.1, default: 30 }),
         lookbackDays: Type.Integer({ minimum: 0, maximum: 3650, default: 1 }),

@@ -2,7 +2,7 @@
  * Cross-key rules the schema alone cannot express: references between sections, unique ids, regular
  * expressions that compile.
  */
-import type { ConfigIssue } from './load.ts';
+import type { ConfigIssue } from './issue.ts';
 import type { FoveaConfig } from './schema.ts';
 
 function duplicates(values: readonly string[]): string[] {
@@ -41,13 +41,21 @@ export function checkSemantics(config: FoveaConfig): ConfigIssue[] {
         issues.push({ path: `${base}.useCases.${position}`, message: `unknown use case "${useCase}"` });
       }
     });
-    for (const key of ['seriesDescription', 'manufacturer', 'manufacturerModelName', 'stationName'] as const) {
+    for (const key of [
+      'seriesDescription',
+      'manufacturer',
+      'manufacturerModelName',
+      'stationName',
+    ] as const) {
       const pattern = rule.match[key];
       if (pattern !== undefined) {
         try {
           new RegExp(pattern, 'iu');
         } catch (error) {
-          issues.push({ path: `${base}.match.${key}`, message: `invalid regular expression: ${(error as Error).message}` });
+          issues.push({
+            path: `${base}.match.${key}`,
+            message: `invalid regular expression: ${(error as Error).message}`,
+          });
         }
       }
     }

@@ -206,14 +206,6 @@ export const errorCatalogue = {
     hl7: 'AE',
     title: 'A database migration failed',
   },
-  FOVEA_ROUTE_RULE_INVALID: {
-    category: 'config',
-    retryable: false,
-    http: 500,
-    dimse: 0x0110,
-    hl7: 'AE',
-    title: 'A routing rule is invalid',
-  },
   FOVEA_INTERNAL: {
     category: 'internal',
     retryable: false,

@@ -14,7 +14,8 @@ export const eyes: readonly Eye[] = ['R', 'L'];
 
 /**
  * Picks the instance laterality from the candidate attributes, most specific first:
- * Frame Laterality (0020,9072), Image Laterality (0020,0062), Laterality (0020,0060).
+ * Frame Laterality (0020,9072), Image Laterality (0020,0062), Measurement Laterality (0024,0113, visual
+ * fields), Laterality (0020,0060).
  * Unknown or empty values give `U`; Fovea never guesses an eye.
  */
 export function resolveInstanceEye(candidates: readonly (string | undefined)[]): InstanceEye {

@@ -5,6 +5,7 @@
 export * from './case.ts';
 export * from './errors.ts';
 export * from './eye.ts';
+export * from './implementation.ts';
 export * from './instance-index.ts';
 export * from './instance.ts';
 export * from './log-events.ts';

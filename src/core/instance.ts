@@ -32,6 +32,8 @@ export interface InstanceHeader {
   readonly imageLaterality?: string;
   /** Frame Laterality (0020,9072) of the first frame that has one. */
   readonly frameLaterality?: string;
+  /** Measurement Laterality (0024,0113) of visual-field measurements. */
+  readonly measurementLaterality?: string;
   /** The eye Fovea resolved from the three attributes above. */
   readonly eye: InstanceEye;
   readonly instanceNumber?: number;

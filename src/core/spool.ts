@@ -33,7 +33,10 @@ export interface Spool {
   recordOrigin(origin: Origin, receivedAt: Date): Promise<void>;
   begin(requestId: string): Promise<SpoolWriter>;
   /** Links a pending instance to its final path; `duplicate` when an instance with that UID was already there. */
-  place(pending: PendingInstance, studyInstanceUid: string): Promise<{ spoolPath: string; duplicate: boolean }>;
+  place(
+    pending: PendingInstance,
+    studyInstanceUid: string,
+  ): Promise<{ spoolPath: string; duplicate: boolean }>;
   release(pending: PendingInstance): Promise<void>;
   /** Pending instances left from before (crash recovery). */
   listPending(): Promise<PendingInstance[]>;

@@ -57,7 +57,10 @@ export function presentationContexts(config: FoveaConfig): PresentationContextTa
 export async function startGateway(config: FoveaConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log.level);
   const log = logger as unknown as Logger;
-  logger.info({ event: logEvents.BOOT_STARTED, version: packageJson.version, profile: config.profile }, 'Fovea starting');
+  logger.info(
+    { event: logEvents.BOOT_STARTED, version: packageJson.version, profile: config.profile },
+    'Fovea starting',
+  );
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const store = await openStore(
@@ -124,7 +127,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     watcher.start();
   }
 
-  let dimse: DimseServer | undefined;
+  const running: { dimse?: DimseServer } = {};
   const explain = async (studyInstanceUid: string): Promise<ExplainView | undefined> => {
     const study = await store.index.getStudy(studyInstanceUid);
     if (study === undefined) {
@@ -133,7 +136,13 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     const assembly = study.state === 'routed' ? await store.index.getAssembly(studyInstanceUid) : undefined;
     const route =
       assembly?.route ??
-      routeStudy(config.routing, studyInstanceUid, study.site, await store.index.listInstances(studyInstanceUid), new Date());
+      routeStudy(
+        config.routing,
+        studyInstanceUid,
+        study.site,
+        await store.index.listInstances(studyInstanceUid),
+        new Date(),
+      );
     return {
       studyInstanceUid,
       state: study.state,
@@ -167,7 +176,10 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     } catch {
       checks.spool = { ok: false, detail: 'not writable' };
     }
-    checks.dicom = { ok: dimse !== undefined, detail: `${config.dicom.aeTitle}@${config.dicom.port}` };
+    checks.dicom = {
+      ok: running.dimse !== undefined,
+      detail: `${config.dicom.aeTitle}@${config.dicom.port}`,
+    };
     checks.indexQueue = { ok: ingest.queueDepth < 10_000, detail: String(ingest.queueDepth) };
     const ok = Object.values(checks).every((check) => check.ok);
     return { status: ok ? 'ok' : 'degraded', version: packageJson.version, checks };
@@ -193,21 +205,26 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   await app.listen({ host: config.host, port: config.httpPort });
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address !== null ? address.port : config.httpPort;
-  dimse = await startDimseServer({
+  const dimse = await startDimseServer({
     host: config.host,
     port: config.dicom.port,
     aeTitle: config.dicom.aeTitle,
     contexts,
-    handlers: dimseIngestHandlers(ingest, config, log.child({ component: 'dimse' }), metrics),
+    handlers: dimseIngestHandlers(ingest, config, metrics),
     logger: log.child({ component: 'dimse' }),
     maxPduLength: config.dicom.maxPduLength,
     maxAssociations: config.dicom.maxAssociations,
     idleTimeoutMs: config.dicom.idleTimeoutSeconds * 1000,
   });
+  running.dimse = dimse;
   const httpHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const httpUrl = `http://${httpHost}:${httpPort}`;
   logger.info(
-    { event: logEvents.BOOT_LISTENING, http: httpUrl, dicom: `${config.dicom.aeTitle}@${config.host}:${dimse.port}` },
+    {
+      event: logEvents.BOOT_LISTENING,
+      http: httpUrl,
+      dicom: `${config.dicom.aeTitle}@${config.host}:${dimse.port}`,
+    },
     'listening',
   );
   logger.info({ event: logEvents.BOOT_READY }, 'Fovea ready');
@@ -227,7 +244,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     close() {
       closing ??= (async () => {
         logger.info({ event: logEvents.SHUTDOWN_STARTED }, 'Fovea stopping');
-        await dimse?.close();
+        await dimse.close();
         await app.close();
         await watcher?.stop();
         await ingest.close();

@@ -29,7 +29,12 @@ function caseInstance(record: InstanceRecord): CaseInstance {
 }
 
 /** Groups a study's instances into a Case. */
-export function assembleCase(studyInstanceUid: string, site: string, instances: readonly InstanceRecord[], now: Date): Case {
+export function assembleCase(
+  studyInstanceUid: string,
+  site: string,
+  instances: readonly InstanceRecord[],
+  now: Date,
+): Case {
   const first = instances[0];
   return {
     studyInstanceUid,
@@ -107,7 +112,10 @@ export class Assembler {
     const quiet = await index.studiesQuietSince(new Date(now.getTime() - this.#deps.quietPeriodMs), 500);
     for (const uid of quiet) {
       const study = await index.getStudy(uid);
-      if (study?.state === 'receiving' && now.getTime() - study.lastReceivedAt.getTime() >= this.#deps.quietPeriodMs) {
+      if (
+        study?.state === 'receiving' &&
+        now.getTime() - study.lastReceivedAt.getTime() >= this.#deps.quietPeriodMs
+      ) {
         if (await index.markStable(uid, study.version, now)) {
           metrics.studyTransition('stable');
           logger.info({ event: logEvents.STUDY_STABLE, studyInstanceUid: uid }, 'study stable');
@@ -142,7 +150,11 @@ export class Assembler {
       logger.info({ event: logEvents.STUDY_NO_ROUTE, studyInstanceUid }, 'study matched no routing rule');
     } else {
       logger.info(
-        { event: logEvents.STUDY_ROUTED, studyInstanceUid, useCases: route.useCases.map((entry) => entry.useCase) },
+        {
+          event: logEvents.STUDY_ROUTED,
+          studyInstanceUid,
+          useCases: route.useCases.map((entry) => entry.useCase),
+        },
         'study routed',
       );
     }

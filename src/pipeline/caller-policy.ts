@@ -19,6 +19,7 @@ export function callerAllowed(policy: CallerPolicy, callingAet: string, peerAddr
   }
   const address = normaliseAddress(peerAddress);
   return policy.allowedCallers.some(
-    (caller) => caller.aeTitle.trim() === callingAet.trim() && (caller.host === undefined || caller.host === address),
+    (caller) =>
+      caller.aeTitle.trim() === callingAet.trim() && (caller.host === undefined || caller.host === address),
   );
 }

@@ -5,8 +5,6 @@
  */
 import type { FoveaConfig } from '../config/index.ts';
 import { toFoveaError } from '../core/errors.ts';
-import { logEvents } from '../core/log-events.ts';
-import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { StoreScpHandlers } from '../dicom/dimse/index.ts';
 import { callerAllowed } from './caller-policy.ts';
@@ -20,7 +18,6 @@ const callingAeNotRecognized = 3;
 export function dimseIngestHandlers(
   ingest: Ingest,
   config: Pick<FoveaConfig, 'dicom' | 'sites' | 'defaultSite'>,
-  logger: Logger,
   metrics: Metrics,
 ): StoreScpHandlers {
   return {
@@ -29,16 +26,8 @@ export function dimseIngestHandlers(
         metrics.dimseAssociation('accepted');
         return { accept: true };
       }
+      // The SCP logs the rejection (event 2002) with the reason; only the metric is counted here.
       metrics.dimseAssociation('rejected');
-      logger.warn(
-        {
-          event: logEvents.DIMSE_ASSOCIATION_REJECTED,
-          callingAet: info.callingAet,
-          peerAddress: info.peerAddress,
-          reason: 'calling AE title not allowed',
-        },
-        'association rejected',
-      );
       return { accept: false, result: 1, source: 1, reason: callingAeNotRecognized };
     },
     async storeBegin(info) {

@@ -79,8 +79,20 @@ for (const backend of await testBackends()) {
       const meta = scanBuffer(fixture.part10, { part10: true }).meta!;
       const dataset = fixture.part10.subarray(meta.byteLength);
       const incoming = await ingest.begin(
-        { protocol: 'dimse', peerAddress: '127.0.0.1', callingAet: 'OCT1', calledAet: 'FOVEA', requestId: 'assoc-1', site: 'default' },
-        { part10: false, sopClassUid: fixture.sopClassUid, sopInstanceUid: fixture.sopInstanceUid, transferSyntaxUid: fixture.transferSyntaxUid },
+        {
+          protocol: 'dimse',
+          peerAddress: '127.0.0.1',
+          callingAet: 'OCT1',
+          calledAet: 'FOVEA',
+          requestId: 'assoc-1',
+          site: 'default',
+        },
+        {
+          part10: false,
+          sopClassUid: fixture.sopClassUid,
+          sopInstanceUid: fixture.sopInstanceUid,
+          transferSyntaxUid: fixture.transferSyntaxUid,
+        },
       );
       await incoming.write(dataset.subarray(0, 77));
       await incoming.write(dataset.subarray(77));
@@ -107,7 +119,11 @@ for (const backend of await testBackends()) {
       cases.push(['missing series UID', missing, 'FOVEA_DICOM_MISSING_ATTRIBUTE']);
       const narrow = newIngest(store, spool, ['1.2.840.10008.5.1.4.1.1.77.1.5.4']);
       for (const [name, bytes, code] of cases) {
-        await assert.rejects(feed(ingest, bytes, 'req-bad'), (error: unknown) => error instanceof FoveaError && error.code === code, name);
+        await assert.rejects(
+          feed(ingest, bytes, 'req-bad'),
+          (error: unknown) => error instanceof FoveaError && error.code === code,
+          name,
+        );
       }
       await assert.rejects(
         feed(narrow, good.part10, 'req-bad'),

@@ -157,10 +157,16 @@ export class Ingest {
           const scan = scanner.end();
           header = readInstanceHeader(
             scan,
-            framing.part10 ? {} : { sopClassUid: framing.sopClassUid, sopInstanceUid: framing.sopInstanceUid },
+            framing.part10
+              ? {}
+              : { sopClassUid: framing.sopClassUid, sopInstanceUid: framing.sopInstanceUid },
           );
           this.#checkAccepted(header);
-          if (framing.part10 && framing.studyInstanceUid !== undefined && framing.studyInstanceUid !== header.studyInstanceUid) {
+          if (
+            framing.part10 &&
+            framing.studyInstanceUid !== undefined &&
+            framing.studyInstanceUid !== header.studyInstanceUid
+          ) {
             throw new FoveaError('FOVEA_DICOM_UID_MISMATCH', {
               detail: 'the instance belongs to another study than the one requested',
               path: 'StudyInstanceUID',
@@ -191,7 +197,10 @@ export class Ingest {
 
   #checkAccepted(header: InstanceHeader): void {
     if (!this.#deps.acceptedSopClasses.has(header.sopClassUid)) {
-      throw new FoveaError('FOVEA_DICOM_SOP_CLASS_UNSUPPORTED', { detail: header.sopClassUid, path: 'SOPClassUID' });
+      throw new FoveaError('FOVEA_DICOM_SOP_CLASS_UNSUPPORTED', {
+        detail: header.sopClassUid,
+        path: 'SOPClassUID',
+      });
     }
     if (!this.#deps.acceptedTransferSyntaxes.has(header.transferSyntaxUid)) {
       throw new FoveaError('FOVEA_DICOM_TRANSFER_SYNTAX_UNSUPPORTED', {
@@ -248,11 +257,25 @@ export class Ingest {
         this.#queue.splice(0, batch.length);
         metrics.indexQueueDepth(this.#queue.length);
         metrics.instancesIndexed(outcome.inserted.length, (performance.now() - started) / 1000);
+        for (const uid of outcome.reopened) {
+          metrics.studyTransition('reopened');
+          logger.info(
+            { event: logEvents.STUDY_REOPENED, studyInstanceUid: uid },
+            'new instance for a stable study',
+          );
+        }
         for (const uid of outcome.duplicates) {
-          logger.info({ event: logEvents.INDEX_DUPLICATE_INSTANCE, sopInstanceUid: uid }, 'instance already indexed');
+          logger.info(
+            { event: logEvents.INDEX_DUPLICATE_INSTANCE, sopInstanceUid: uid },
+            'instance already indexed',
+          );
         }
         logger.debug(
-          { event: logEvents.INDEX_BATCH_COMMITTED, inserted: outcome.inserted.length, duplicates: outcome.duplicates.length },
+          {
+            event: logEvents.INDEX_BATCH_COMMITTED,
+            inserted: outcome.inserted.length,
+            duplicates: outcome.duplicates.length,
+          },
           'index batch committed',
         );
         const studies = [...new Set(records.map((record) => record.studyInstanceUid))];
@@ -303,7 +326,10 @@ export class Ingest {
     if (pending.length === 0) {
       return 0;
     }
-    logger.info({ event: logEvents.SPOOL_RECOVERY_STARTED, count: pending.length }, 'recovering pending instances');
+    logger.info(
+      { event: logEvents.SPOOL_RECOVERY_STARTED, count: pending.length },
+      'recovering pending instances',
+    );
     let recovered = 0;
     for (const item of pending) {
       try {

@@ -13,7 +13,12 @@ import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Origin } from '../core/origin.ts';
-import { getNumber, getString, type DicomJsonDataset, type InstanceHandler } from '../dicom/dicomweb/index.ts';
+import {
+  getNumber,
+  getString,
+  type DicomJsonDataset,
+  type InstanceHandler,
+} from '../dicom/dicomweb/index.ts';
 import type { Ingest } from './ingest.ts';
 
 /** The part of the DICOMweb client the watcher uses. */
@@ -24,7 +29,12 @@ export interface WatchedPacs {
   ): Promise<DicomJsonDataset[]>;
   searchInstances(studyUid: string, seriesUid?: string): Promise<DicomJsonDataset[]>;
   retrieveStudy(studyUid: string, onInstance: InstanceHandler): Promise<number>;
-  retrieveInstance(studyUid: string, seriesUid: string, instanceUid: string, onInstance: InstanceHandler): Promise<number>;
+  retrieveInstance(
+    studyUid: string,
+    seriesUid: string,
+    instanceUid: string,
+    onInstance: InstanceHandler,
+  ): Promise<number>;
 }
 
 /** What the watcher needs. */
@@ -90,7 +100,7 @@ export class PacsWatcher {
 
   /** One poll; returns the number of studies fetched. Never throws (failures are logged and retried). */
   async poll(): Promise<number> {
-    const { pacsId, pacs, cursors, logger, metrics } = this.#deps;
+    const { pacsId, cursors, logger, metrics } = this.#deps;
     const pollId = `watch-${randomBytes(6).toString('hex')}`;
     const started = this.#now();
     logger.debug({ event: logEvents.WATCH_POLL_STARTED, pacsId, pollId }, 'polling PACS');
@@ -114,7 +124,10 @@ export class PacsWatcher {
       }
       await cursors.setPolledThrough(pacsId, started);
       metrics.watchPoll('ok', fetched);
-      logger.info({ event: logEvents.WATCH_POLL_DONE, pacsId, pollId, studies: studies.size, fetched }, 'PACS polled');
+      logger.info(
+        { event: logEvents.WATCH_POLL_DONE, pacsId, pollId, studies: studies.size, fetched },
+        'PACS polled',
+      );
       return fetched;
     } catch (error) {
       metrics.watchPoll('failed', 0);
@@ -152,7 +165,12 @@ export class PacsWatcher {
   /** Fetches a study (or only its new instances); true when every instance was dealt with. */
   async #fetchStudy(studyUid: string, pollId: string, partlyKnown: boolean): Promise<boolean> {
     const { pacs, pacsId, ingest, index, logger } = this.#deps;
-    const origin: Origin = { protocol: 'dicomweb-watch', peerAddress: pacsId, requestId: pollId, site: this.#deps.site };
+    const origin: Origin = {
+      protocol: 'dicomweb-watch',
+      peerAddress: pacsId,
+      requestId: pollId,
+      site: this.#deps.site,
+    };
     let stored = 0;
     let rejected = 0;
     const onInstance: InstanceHandler = async (body) => {
@@ -203,7 +221,12 @@ export class PacsWatcher {
       return true;
     } catch (error) {
       logger.warn(
-        { event: logEvents.WATCH_STUDY_FETCH_FAILED, pacsId, studyInstanceUid: studyUid, code: toFoveaError(error).code },
+        {
+          event: logEvents.WATCH_STUDY_FETCH_FAILED,
+          pacsId,
+          studyInstanceUid: studyUid,
+          code: toFoveaError(error).code,
+        },
         'study fetch failed; retrying at the next poll',
       );
       return false;

@@ -82,7 +82,9 @@ export function evaluateRule(rule: RuleConfig, instances: readonly InstanceRecor
   const reasons = matched
     ? [`${matchedInstances.length} of ${instances.length} instances satisfy ${criteria.join(', ')}`]
     : [...failures].flatMap(([criterion, seen]) =>
-        [...seen].map(([text, count]) => `${criterion}: ${text} (${count} instance${count === 1 ? '' : 's'})`),
+        [...seen].map(
+          ([text, count]) => `${criterion}: ${text} (${count} instance${count === 1 ? '' : 's'})`,
+        ),
       );
   return { ruleId: rule.id, matched, matchedInstances, reasons, useCases: [...rule.useCases] };
 }

@@ -18,7 +18,11 @@ function listed(list: readonly string[] | undefined, value: string | undefined):
 }
 
 /** Resolves the site of an instance. */
-export function resolveSite(sites: readonly SiteConfig[], defaultSite: string, evidence: SiteEvidence): string {
+export function resolveSite(
+  sites: readonly SiteConfig[],
+  defaultSite: string,
+  evidence: SiteEvidence,
+): string {
   for (const site of sites) {
     const match = site.match;
     if (

@@ -10,7 +10,11 @@ import type { Ingest } from './ingest.ts';
 import { resolveSite } from './site.ts';
 
 /** Builds the STOW-RS handlers over ingest. */
-export function stowIngestHandlers(ingest: Ingest, sites: readonly SiteConfig[], defaultSite: string): StowHandlers {
+export function stowIngestHandlers(
+  ingest: Ingest,
+  sites: readonly SiteConfig[],
+  defaultSite: string,
+): StowHandlers {
   return {
     async storePart(part, context): Promise<StowPartResult> {
       const site = resolveSite(sites, defaultSite, {
@@ -25,7 +29,9 @@ export function stowIngestHandlers(ingest: Ingest, sites: readonly SiteConfig[],
           site,
           ...(context.principal === undefined ? {} : { principal: context.principal }),
         },
-        context.studyInstanceUid === undefined ? { part10: true } : { part10: true, studyInstanceUid: context.studyInstanceUid },
+        context.studyInstanceUid === undefined
+          ? { part10: true }
+          : { part10: true, studyInstanceUid: context.studyInstanceUid },
       );
       try {
         for await (const chunk of part.body) {

@@ -5,7 +5,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { FoveaError } from '../core/errors.ts';
 import type { Origin } from '../core/origin.ts';
@@ -287,7 +299,10 @@ export class FileSpool implements Spool {
     };
   }
 
-  async place(pending: PendingInstance, studyInstanceUid: string): Promise<{ spoolPath: string; duplicate: boolean }> {
+  async place(
+    pending: PendingInstance,
+    studyInstanceUid: string,
+  ): Promise<{ spoolPath: string; duplicate: boolean }> {
     assertSafe(studyInstanceUid, 'StudyInstanceUID');
     const directory = join(this.#studies, studyInstanceUid);
     const spoolPath = `studies/${studyInstanceUid}/${pending.sopInstanceUid}.dcm`;
@@ -354,10 +369,13 @@ export class FileSpool implements Spool {
   }
 
   async quarantine(pending: PendingInstance): Promise<void> {
-    await rename(join(this.#pending, pending.name), join(this.#quarantine, pending.name)).catch(() => undefined);
-    await writeFile(join(this.#quarantine, `${pending.name}.txt`), `quarantined ${new Date().toISOString()}\n`).catch(
+    await rename(join(this.#pending, pending.name), join(this.#quarantine, pending.name)).catch(
       () => undefined,
     );
+    await writeFile(
+      join(this.#quarantine, `${pending.name}.txt`),
+      `quarantined ${new Date().toISOString()}\n`,
+    ).catch(() => undefined);
   }
 
   pendingPath(pending: PendingInstance): string {

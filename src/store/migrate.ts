@@ -26,7 +26,9 @@ export function listMigrations(): Migration[] {
     .map((file, index) => {
       const version = Number(file.slice(0, 3));
       if (version !== index + 1) {
-        throw new FoveaError('FOVEA_STORE_MIGRATION_FAILED', { detail: `migration numbering gap at ${file}` });
+        throw new FoveaError('FOVEA_STORE_MIGRATION_FAILED', {
+          detail: `migration numbering gap at ${file}`,
+        });
       }
       return { version, name: file.slice(4, -4), sql: readFileSync(join(migrationsDir, file), 'utf8') };
     });
@@ -45,7 +47,9 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
   for (const migration of listMigrations()) {
     const done = await sql.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [advisoryLockKey]);
-      const existing = await tx.query('SELECT 1 FROM schema_migration WHERE version = $1', [migration.version]);
+      const existing = await tx.query('SELECT 1 FROM schema_migration WHERE version = $1', [
+        migration.version,
+      ]);
       if (existing.rows.length > 0) {
         return false;
       }

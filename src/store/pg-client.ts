@@ -6,8 +6,8 @@ import { FoveaError } from '../core/errors.ts';
 import type { SqlClient, SqlResult, SqlRunner } from './sql-client.ts';
 
 // Keep BIGINT and NUMERIC as JS numbers: the values Fovea stores (byte sizes, counters) fit in 2^53.
-pg.types.setTypeParser(20, (value) => Number(value));
-pg.types.setTypeParser(1700, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 function wrap(error: unknown): never {
   const code = (error as { code?: string }).code;

@@ -5,7 +5,9 @@ import { newUid } from '../core/uid.ts';
 import { createTestDatabase, testBackends, type TestDatabase } from '../../test/peers/databases.ts';
 import { listMigrations, migrate, openStore, type Store } from './index.ts';
 
-function record(overrides: Partial<InstanceRecord> & { studyInstanceUid: string; seriesInstanceUid: string }): InstanceRecord {
+function record(
+  overrides: Partial<InstanceRecord> & { studyInstanceUid: string; seriesInstanceUid: string },
+): InstanceRecord {
   return {
     sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.5.1',
     sopInstanceUid: newUid(),
@@ -21,7 +23,14 @@ function record(overrides: Partial<InstanceRecord> & { studyInstanceUid: string;
     spoolPath: 'studies/x/y.dcm',
     sizeBytes: 1234,
     receivedAt: new Date('2026-01-02T10:00:00Z'),
-    origin: { protocol: 'dimse', peerAddress: '127.0.0.1', callingAet: 'CAM', calledAet: 'FOVEA', requestId: 'a1', site: 'default' },
+    origin: {
+      protocol: 'dimse',
+      peerAddress: '127.0.0.1',
+      callingAet: 'CAM',
+      calledAet: 'FOVEA',
+      requestId: 'a1',
+      site: 'default',
+    },
     ...overrides,
   };
 }
@@ -41,7 +50,10 @@ for (const backend of await testBackends()) {
     });
 
     it('applies every migration once, and again is a no-op', async () => {
-      assert.deepEqual(store.migrated, listMigrations().map((migration) => migration.version));
+      assert.deepEqual(
+        store.migrated,
+        listMigrations().map((migration) => migration.version),
+      );
       assert.deepEqual(await migrate(store.sql), []);
     });
 
@@ -50,7 +62,13 @@ for (const backend of await testBackends()) {
       const seriesR = newUid();
       const seriesL = newUid();
       const r1 = record({ studyInstanceUid, seriesInstanceUid: seriesR, eye: 'R' });
-      const l1 = record({ studyInstanceUid, seriesInstanceUid: seriesL, eye: 'L', sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.5.4', modality: 'OPT' });
+      const l1 = record({
+        studyInstanceUid,
+        seriesInstanceUid: seriesL,
+        eye: 'L',
+        sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.5.4',
+        modality: 'OPT',
+      });
       const first = await store.index.recordInstances([r1, l1, r1]);
       assert.deepEqual([...first.inserted].sort(), [r1.sopInstanceUid, l1.sopInstanceUid].sort());
       assert.deepEqual(first.duplicates, []);
@@ -71,13 +89,18 @@ for (const backend of await testBackends()) {
       assert.deepEqual(stored, r1);
       assert.equal(stored?.origin.callingAet, 'CAM');
       assert.equal(stored?.receivedAt.toISOString(), r1.receivedAt.toISOString());
-      assert.deepEqual(await store.index.knownInstances([r1.sopInstanceUid, 'nope']), new Set([r1.sopInstanceUid]));
+      assert.deepEqual(
+        await store.index.knownInstances([r1.sopInstanceUid, 'nope']),
+        new Set([r1.sopInstanceUid]),
+      );
     });
 
     it('moves a study through receiving → stable → routed and reopens it on a new instance', async () => {
       const studyInstanceUid = newUid();
       const seriesInstanceUid = newUid();
-      await store.index.recordInstances([record({ studyInstanceUid, seriesInstanceUid, receivedAt: new Date('2026-01-01T00:00:00Z') })]);
+      await store.index.recordInstances([
+        record({ studyInstanceUid, seriesInstanceUid, receivedAt: new Date('2026-01-01T00:00:00Z') }),
+      ]);
       const quiet = await store.index.studiesQuietSince(new Date('2026-01-01T00:01:00Z'), 100);
       assert.ok(quiet.includes(studyInstanceUid));
       const study = (await store.index.getStudy(studyInstanceUid))!;
@@ -86,7 +109,14 @@ for (const backend of await testBackends()) {
       const stable = (await store.index.getStudy(studyInstanceUid))!;
       assert.equal(stable.state, 'stable');
       const assembly = {
-        case: { studyInstanceUid, site: 'default', eyes: [], bothEyes: [], unknownEye: [], assembledAt: new Date() },
+        case: {
+          studyInstanceUid,
+          site: 'default',
+          eyes: [],
+          bothEyes: [],
+          unknownEye: [],
+          assembledAt: new Date(),
+        },
         route: { studyInstanceUid, site: 'default', useCases: [], rules: [], evaluatedAt: new Date() },
       };
       assert.equal(await store.index.saveAssembly(studyInstanceUid, stable.version, assembly), true);
@@ -131,7 +161,10 @@ for (const backend of await testBackends()) {
       assert.equal((await store.watchCursors.getPolledThrough('default'))?.toISOString(), at.toISOString());
       await store.watchCursors.markSeen('default', '1.2.3', 4, at);
       await store.watchCursors.markSeen('default', '1.2.3', 6, at);
-      assert.deepEqual(await store.watchCursors.seenCounts('default', ['1.2.3', '9.9']), new Map([['1.2.3', 6]]));
+      assert.deepEqual(
+        await store.watchCursors.seenCounts('default', ['1.2.3', '9.9']),
+        new Map([['1.2.3', 6]]),
+      );
     });
   });
 }

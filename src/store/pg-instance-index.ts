@@ -28,16 +28,17 @@ interface StudyRow {
   study_description: string | null;
   site: string;
   state: StudyState;
-  instance_count: number;
-  series_count: number;
+  /** INTEGER, but count aggregates arrive as strings from some drivers. */
+  instance_count: number | string;
+  series_count: number | string;
   first_received_at: Date;
   last_received_at: Date;
   stable_at: Date | null;
   routed_at: Date | null;
-  version: number;
+  version: number | string;
   modalities: string[] | null;
   eyes: string[] | null;
-  total?: number;
+  total?: number | string;
 }
 
 interface InstanceRow {
@@ -50,6 +51,7 @@ interface InstanceRow {
   eye: InstanceEye;
   image_laterality: string | null;
   frame_laterality: string | null;
+  measurement_laterality: string | null;
   content_date: string | null;
   content_time: string | null;
   acquisition_date_time: string | null;
@@ -61,7 +63,8 @@ interface InstanceRow {
   bits_allocated: number | null;
   specific_character_set: string | null;
   spool_path: string;
-  size_bytes: number;
+  /** BIGINT: a string or a number depending on the driver. */
+  size_bytes: number | string;
   origin_protocol: OriginProtocol;
   origin_peer_address: string;
   origin_calling_aet: string | null;
@@ -93,8 +96,10 @@ interface InstanceRow {
 }
 
 /** Drops null and undefined fields so that domain objects only carry what is known. */
-function compact<T extends object>(object: Record<string, unknown>): T {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null && value !== undefined)) as T;
+function compact(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => value !== null && value !== undefined),
+  );
 }
 
 function toDate(value: Date | string): Date {
@@ -111,7 +116,7 @@ const studyColumns = `
      WHERE i.study_instance_uid = s.study_instance_uid) AS eyes`;
 
 function studyFromRow(row: StudyRow): StudySummary {
-  return compact<StudySummary>({
+  return compact({
     studyInstanceUid: row.study_instance_uid,
     patientId: row.patient_id,
     patientName: row.patient_name,
@@ -132,7 +137,7 @@ function studyFromRow(row: StudyRow): StudySummary {
     stableAt: row.stable_at === null ? null : toDate(row.stable_at),
     routedAt: row.routed_at === null ? null : toDate(row.routed_at),
     version: Number(row.version),
-  });
+  }) as unknown as StudySummary;
 }
 
 const eyeOrder: Record<InstanceEye, number> = { R: 0, L: 1, B: 2, U: 3 };
@@ -142,7 +147,7 @@ function sortEyes(eyes: InstanceEye[]): InstanceEye[] {
 }
 
 function instanceFromRow(row: InstanceRow): InstanceRecord {
-  return compact<InstanceRecord>({
+  return compact({
     sopClassUid: row.sop_class_uid,
     sopInstanceUid: row.sop_instance_uid,
     studyInstanceUid: row.study_instance_uid,
@@ -166,6 +171,7 @@ function instanceFromRow(row: InstanceRow): InstanceRecord {
     laterality: row.laterality,
     imageLaterality: row.image_laterality,
     frameLaterality: row.frame_laterality,
+    measurementLaterality: row.measurement_laterality,
     eye: row.eye,
     instanceNumber: row.instance_number,
     contentDate: row.content_date,
@@ -194,7 +200,7 @@ function instanceFromRow(row: InstanceRow): InstanceRecord {
     spoolPath: row.spool_path,
     sizeBytes: Number(row.size_bytes),
     receivedAt: toDate(row.received_at),
-  });
+  }) as unknown as InstanceRecord;
 }
 
 function reviveAssembly(raw: { case_json: unknown; route_json: unknown }): StudyAssembly {
@@ -229,7 +235,11 @@ export class PgInstanceIndex implements InstanceIndex {
         if (!inserted.has(record.sopInstanceUid)) {
           continue;
         }
-        const entry = inStudy.get(record.studyInstanceUid) ?? { count: 0, series: 0, last: record.receivedAt };
+        const entry = inStudy.get(record.studyInstanceUid) ?? {
+          count: 0,
+          series: 0,
+          last: record.receivedAt,
+        };
         entry.count += 1;
         entry.last = entry.last > record.receivedAt ? entry.last : record.receivedAt;
         inStudy.set(record.studyInstanceUid, entry);
@@ -273,8 +283,12 @@ export class PgInstanceIndex implements InstanceIndex {
         );
       }
       return {
-        inserted: unique.filter((record) => inserted.has(record.sopInstanceUid)).map((record) => record.sopInstanceUid),
-        duplicates: unique.filter((record) => !inserted.has(record.sopInstanceUid)).map((record) => record.sopInstanceUid),
+        inserted: unique
+          .filter((record) => inserted.has(record.sopInstanceUid))
+          .map((record) => record.sopInstanceUid),
+        duplicates: unique
+          .filter((record) => !inserted.has(record.sopInstanceUid))
+          .map((record) => record.sopInstanceUid),
         reopened,
       };
     });
@@ -341,7 +355,7 @@ export class PgInstanceIndex implements InstanceIndex {
     );
     let total = Number(result.rows[0]?.total ?? 0);
     if (result.rows.length === 0 && query.offset > 0) {
-      const counted = await this.#sql.query<{ total: number }>(
+      const counted = await this.#sql.query<{ total: number | string }>(
         `SELECT count(*)::int AS total FROM study s ${filter}`,
         params.slice(0, -2),
       );
@@ -425,7 +439,9 @@ function columns<T>(records: readonly T[], pick: readonly ((record: T) => unknow
 }
 
 function integerOrNull(value: number | undefined): number | null {
-  return value === undefined || !Number.isSafeInteger(value) || Math.abs(value) > 2_147_483_647 ? null : value;
+  return value === undefined || !Number.isSafeInteger(value) || Math.abs(value) > 2_147_483_647
+    ? null
+    : value;
 }
 
 async function insertStudies(tx: SqlRunner, records: readonly InstanceRecord[]): Promise<void> {
@@ -493,11 +509,11 @@ async function insertInstances(tx: SqlRunner, records: readonly InstanceRecord[]
        acquisition_date_time, image_rows, image_columns, number_of_frames, samples_per_pixel,
        photometric_interpretation, bits_allocated, specific_character_set, spool_path, size_bytes,
        origin_protocol, origin_peer_address, origin_calling_aet, origin_called_aet, origin_principal,
-       origin_request_id, site, received_at)
+       origin_request_id, site, received_at, measurement_laterality)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
        $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::int[], $16::int[],
        $17::text[], $18::int[], $19::text[], $20::text[], $21::bigint[], $22::text[], $23::text[], $24::text[],
-       $25::text[], $26::text[], $27::text[], $28::text[], $29::timestamptz[])
+       $25::text[], $26::text[], $27::text[], $28::text[], $29::timestamptz[], $30::text[])
      ON CONFLICT (sop_instance_uid) DO NOTHING
      RETURNING sop_instance_uid`,
     columns(records, [
@@ -530,6 +546,7 @@ async function insertInstances(tx: SqlRunner, records: readonly InstanceRecord[]
       (r) => r.origin.requestId,
       (r) => r.origin.site,
       (r) => r.receivedAt.toISOString(),
+      (r) => r.measurementLaterality,
     ]),
   );
   return new Set(result.rows.map((row) => row.sop_instance_uid));

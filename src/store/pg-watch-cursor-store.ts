@@ -33,7 +33,7 @@ export class PgWatchCursorStore implements WatchCursorStore {
     if (studyUids.length === 0) {
       return new Map();
     }
-    const result = await this.#sql.query<{ study_instance_uid: string; instance_count: number }>(
+    const result = await this.#sql.query<{ study_instance_uid: string; instance_count: number | string }>(
       `SELECT study_instance_uid, instance_count FROM watch_seen
        WHERE pacs_id = $1 AND study_instance_uid = ANY($2::text[])`,
       [pacsId, studyUids],

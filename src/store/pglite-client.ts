@@ -60,11 +60,16 @@ export async function openPglite(directory: string | undefined): Promise<SqlClie
     if (message.ok) {
       waiting.resolve(message);
     } else {
-      waiting.reject(Object.assign(new Error(message.message), message.code === undefined ? {} : { code: message.code }));
+      waiting.reject(
+        Object.assign(new Error(message.message), message.code === undefined ? {} : { code: message.code }),
+      );
     }
   });
   const die = (error: Error): void => {
-    failure ??= new FoveaError('FOVEA_STORE_UNAVAILABLE', { detail: 'the embedded database stopped', cause: error });
+    failure ??= new FoveaError('FOVEA_STORE_UNAVAILABLE', {
+      detail: 'the embedded database stopped',
+      cause: error,
+    });
     broken(failure);
     for (const waiting of pending.values()) {
       waiting.reject(failure);

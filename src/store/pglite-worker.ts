@@ -8,7 +8,12 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 
 /** Requests the main thread sends. */
 export type WorkerRequest =
-  | { readonly id: number; readonly type: 'query'; readonly text: string; readonly params: readonly unknown[] }
+  | {
+      readonly id: number;
+      readonly type: 'query';
+      readonly text: string;
+      readonly params: readonly unknown[];
+    }
   | { readonly id: number; readonly type: 'begin' }
   | {
       readonly id: number;
@@ -64,7 +69,12 @@ async function serve(): Promise<void> {
         switch (request.type) {
           case 'query': {
             const result = await db.query(request.text, [...request.params]);
-            reply({ id: request.id, ok: true, rows: result.rows, rowCount: result.affectedRows ?? result.rows.length });
+            reply({
+              id: request.id,
+              ok: true,
+              rows: result.rows,
+              rowCount: result.affectedRows ?? result.rows.length,
+            });
             return;
           }
           case 'begin': {
@@ -99,7 +109,12 @@ async function serve(): Promise<void> {
               throw new Error('no such transaction');
             }
             const result = await open.tx.query(request.text, [...request.params]);
-            reply({ id: request.id, ok: true, rows: result.rows, rowCount: result.affectedRows ?? result.rows.length });
+            reply({
+              id: request.id,
+              ok: true,
+              rows: result.rows,
+              rowCount: result.affectedRows ?? result.rows.length,
+            });
             return;
           }
           case 'commit':

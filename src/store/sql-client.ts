@@ -11,7 +11,10 @@ export interface SqlResult<T> {
 
 /** Runs statements. */
 export interface SqlRunner {
-  query<T extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<T>>;
+  query<T extends object = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<SqlResult<T>>;
 }
 
 /** A connection (pool) to the database. */

@@ -21,7 +21,11 @@ describe('HTTP API', () => {
     gateway = await startTestGateway(database, { 'assembly.quietPeriodSeconds': 3600 });
     const client = new DicomWebClient({ baseUrl: `${gateway.httpUrl}/dicomweb` });
     for (let index = 0; index < 3; index++) {
-      const fixture = await makeOphthalmicPhotograph({ patientId, eye: index === 0 ? 'L' : 'R', accessionNumber: `A${index}` });
+      const fixture = await makeOphthalmicPhotograph({
+        patientId,
+        eye: index === 0 ? 'L' : 'R',
+        accessionNumber: `A${index}`,
+      });
       studyUids.push(fixture.studyInstanceUid);
       await client.storeInstances([fixture.part10]);
     }
@@ -33,40 +37,68 @@ describe('HTTP API', () => {
   });
 
   it('reports health', async () => {
-    const health = await getJson<{ status: string; checks: Record<string, { ok: boolean }> }>(gateway, '/api/health');
+    const health = await getJson<{ status: string; checks: Record<string, { ok: boolean }> }>(
+      gateway,
+      '/api/health',
+    );
     assert.equal(health.status, 200);
     assert.equal(health.body.status, 'ok');
     assert.deepEqual(Object.keys(health.body.checks).sort(), ['database', 'dicom', 'indexQueue', 'spool']);
   });
 
   it('publishes an OpenAPI document listing the routes', async () => {
-    const document = await getJson<{ openapi: string; paths: Record<string, unknown> }>(gateway, '/api/openapi.json');
+    const document = await getJson<{ openapi: string; paths: Record<string, unknown> }>(
+      gateway,
+      '/api/openapi.json',
+    );
     assert.equal(document.body.openapi, '3.1.0');
-    for (const path of ['/api/health', '/api/studies', '/api/studies/{StudyInstanceUID}', '/api/studies/{StudyInstanceUID}/explain', '/dicomweb/studies']) {
+    for (const path of [
+      '/api/health',
+      '/api/studies',
+      '/api/studies/{StudyInstanceUID}',
+      '/api/studies/{StudyInstanceUID}/explain',
+      '/dicomweb/studies',
+    ]) {
       assert.ok(path in document.body.paths, path);
     }
   });
 
   it('lists studies with filters and paging', async () => {
-    const all = await getJson<{ items: { studyInstanceUid: string; eyes: string[] }[]; total: number }>(gateway, `/api/studies?patientId=${patientId}&limit=2`);
+    const all = await getJson<{ items: { studyInstanceUid: string; eyes: string[] }[]; total: number }>(
+      gateway,
+      `/api/studies?patientId=${patientId}&limit=2`,
+    );
     assert.equal(all.status, 200);
     assert.equal(all.body.total, 3);
     assert.equal(all.body.items.length, 2);
-    const byAccession = await getJson<{ items: { studyInstanceUid: string; eyes: string[] }[] }>(gateway, '/api/studies?accessionNumber=A0');
-    assert.deepEqual(byAccession.body.items.map((study) => study.studyInstanceUid), [studyUids[0]]);
+    const byAccession = await getJson<{ items: { studyInstanceUid: string; eyes: string[] }[] }>(
+      gateway,
+      '/api/studies?accessionNumber=A0',
+    );
+    assert.deepEqual(
+      byAccession.body.items.map((study) => study.studyInstanceUid),
+      [studyUids[0]],
+    );
     assert.deepEqual(byAccession.body.items[0]?.eyes, ['L']);
-    const receiving = await getJson<{ total: number }>(gateway, `/api/studies?patientId=${patientId}&state=receiving`);
+    const receiving = await getJson<{ total: number }>(
+      gateway,
+      `/api/studies?patientId=${patientId}&state=receiving`,
+    );
     assert.equal(receiving.body.total, 3);
   });
 
   it('explains the routing of a study still receiving as a preview', async () => {
-    const explain = await getJson<{ basis: string; useCases: { useCase: string }[]; rules: { ruleId: string; matched: boolean }[] }>(
-      gateway,
-      `/api/studies/${studyUids[1]}/explain`,
-    );
+    const explain = await getJson<{
+      basis: string;
+      useCases: { useCase: string }[];
+      rules: { ruleId: string; matched: boolean }[];
+    }>(gateway, `/api/studies/${studyUids[1]}/explain`);
     assert.equal(explain.status, 200);
     assert.equal(explain.body.basis, 'preview');
-    assert.deepEqual(explain.body.useCases.map((entry) => entry.useCase).sort(), ['dr-screening', 'image-quality']);
+    assert.deepEqual(explain.body.useCases.map((entry) => entry.useCase).sort(), [
+      'dr-screening',
+      'image-quality',
+    ]);
     assert.equal(explain.body.rules.find((rule) => rule.ruleId === 'colour-fundus')?.matched, true);
   });
 
@@ -80,7 +112,10 @@ describe('HTTP API', () => {
       ['/api/nothing-here', 404, 'FOVEA_HTTP_NOT_FOUND'],
     ];
     for (const [path, status, code] of cases) {
-      const response = await getJson<{ code: string; status: number; type: string; title: string }>(gateway, path);
+      const response = await getJson<{ code: string; status: number; type: string; title: string }>(
+        gateway,
+        path,
+      );
       assert.equal(response.status, status, path);
       assert.match(response.type, /application\/problem\+json/u, path);
       assert.equal(response.body.code, code, path);
@@ -103,9 +138,18 @@ describe('HTTP API', () => {
     assert.equal(await gateway.store.index.markStable(uid, study.version, new Date()), true);
     assert.equal(await gateway.assembler.routeOne(uid), true);
     const detail = await waitFor(async () => {
-      const response = await getJson<{ study: { state: string }; case: { eyes: { eye: string; instances: unknown[] }[] } }>(gateway, `/api/studies/${uid}`);
+      const response = await getJson<{
+        study: { state: string };
+        case: { eyes: { eye: string; instances: unknown[] }[] };
+      }>(gateway, `/api/studies/${uid}`);
       return response.body.study.state === 'routed' ? response.body : undefined;
     });
-    assert.deepEqual(detail.case.eyes.map((eye) => [eye.eye, eye.instances.length]), [['R', 1], ['L', 0]]);
+    assert.deepEqual(
+      detail.case.eyes.map((eye) => [eye.eye, eye.instances.length]),
+      [
+        ['R', 1],
+        ['L', 0],
+      ],
+    );
   });
 });

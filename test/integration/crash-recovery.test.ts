@@ -57,10 +57,14 @@ for (const backend of await testBackends()) {
       const first = gateway;
       const acknowledged = new Set<string>();
       let current: string | undefined;
-      const sender = spawn('storescu', ['-v', '-aec', 'FOVEA', '+sd', '127.0.0.1', String(first.dicomPort), dir], {
-        env: { ...process.env, TCP_NODELAY: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const sender = spawn(
+        'storescu',
+        ['-v', '-aec', 'FOVEA', '+sd', '127.0.0.1', String(first.dicomPort), dir],
+        {
+          env: { ...process.env, TCP_NODELAY: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let buffered = '';
       let killed = false;
       const onLine = (line: string): void => {
@@ -91,24 +95,38 @@ for (const backend of await testBackends()) {
 
       gateway = await spawnGateway(database);
       const second = gateway;
-      const detail = await waitFor(async () => {
-        const response = await getJson<Detail>(second, `/api/studies/${studyInstanceUid}`);
-        return response.status === 200 ? response.body : undefined;
-      }, 30_000, 'the study after restart');
-      const indexed = Object.values(detail.instancesByEye).flat().map((instance) => instance.sopInstanceUid);
+      const detail = await waitFor(
+        async () => {
+          const response = await getJson<Detail>(second, `/api/studies/${studyInstanceUid}`);
+          return response.status === 200 ? response.body : undefined;
+        },
+        30_000,
+        'the study after restart',
+      );
+      const indexed = Object.values(detail.instancesByEye)
+        .flat()
+        .map((instance) => instance.sopInstanceUid);
       assert.equal(new Set(indexed).size, indexed.length, 'no instance indexed twice');
       assert.equal(detail.study.instanceCount, indexed.length);
       const missing = [...acknowledged].filter((uid) => !indexed.includes(uid));
       assert.deepEqual(missing, [], 'every acknowledged instance is indexed');
 
-      const resend = await runAsync('storescu', ['-aec', 'FOVEA', '+sd', '127.0.0.1', String(second.dicomPort), dir], {
-        env: { ...process.env, TCP_NODELAY: '1' },
-      });
+      const resend = await runAsync(
+        'storescu',
+        ['-aec', 'FOVEA', '+sd', '127.0.0.1', String(second.dicomPort), dir],
+        {
+          env: { ...process.env, TCP_NODELAY: '1' },
+        },
+      );
       assert.equal(resend.status, 0, resend.output);
-      const complete = await waitFor(async () => {
-        const response = await getJson<Detail>(second, `/api/studies/${studyInstanceUid}`);
-        return response.body.study.instanceCount === count ? response.body : undefined;
-      }, 30_000, 'all instances after the resend');
+      const complete = await waitFor(
+        async () => {
+          const response = await getJson<Detail>(second, `/api/studies/${studyInstanceUid}`);
+          return response.body.study.instanceCount === count ? response.body : undefined;
+        },
+        30_000,
+        'all instances after the resend',
+      );
       const all = Object.values(complete.instancesByEye).flat();
       assert.equal(all.length, count);
       assert.equal(new Set(all.map((instance) => instance.sopInstanceUid)).size, count);

@@ -31,7 +31,10 @@ for (const backend of await testBackends()) {
       database = await createTestDatabase(backend);
       if (peerInstalled('orthanc')) {
         orthanc = await startOrthanc();
-        pacs = new DicomWebClient({ baseUrl: orthanc.dicomWebUrl, auth: { user: orthanc.user, password: orthanc.password } });
+        pacs = new DicomWebClient({
+          baseUrl: orthanc.dicomWebUrl,
+          auth: { user: orthanc.user, password: orthanc.password },
+        });
       }
     });
     after(async () => {
@@ -45,26 +48,49 @@ for (const backend of await testBackends()) {
         return;
       }
       const studyInstanceUid = `2.25.${Date.now()}7`;
-      const right = await makeOphthalmicPhotograph({ studyInstanceUid, eye: 'R', studyDate: today, transferSyntax: 'jpeg', rows: 96, columns: 96 });
+      const right = await makeOphthalmicPhotograph({
+        studyInstanceUid,
+        eye: 'R',
+        studyDate: today,
+        transferSyntax: 'jpeg',
+        rows: 96,
+        columns: 96,
+      });
       const left = await makeOphthalmicPhotograph({ studyInstanceUid, eye: 'L', studyDate: today });
       const stored = await pacs.storeInstances([right.part10, left.part10]);
       assert.equal(stored.status, 200);
       gateway = await startTestGateway(database, { 'watch.intervalSeconds': 0.5 }, env(orthanc));
       const active = gateway;
-      const study = await waitFor(async () => {
-        const found = await active.store.index.getStudy(studyInstanceUid);
-        return found?.state === 'routed' ? found : undefined;
-      }, 30_000, 'the watched study to be routed');
+      const study = await waitFor(
+        async () => {
+          const found = await active.store.index.getStudy(studyInstanceUid);
+          return found?.state === 'routed' ? found : undefined;
+        },
+        30_000,
+        'the watched study to be routed',
+      );
       assert.equal(study.instanceCount, 2);
       assert.deepEqual(study.eyes, ['R', 'L']);
       const instances = await active.store.index.listInstances(studyInstanceUid);
       assert.ok(instances.every((instance) => instance.origin.protocol === 'dicomweb-watch'));
-      assert.equal(instances.find((instance) => instance.eye === 'R')?.transferSyntaxUid, '1.2.840.10008.1.2.4.50');
+      assert.equal(
+        instances.find((instance) => instance.eye === 'R')?.transferSyntaxUid,
+        '1.2.840.10008.1.2.4.50',
+      );
 
       const oct = makeOphthalmicTomography({ studyInstanceUid, eye: 'L', studyDate: today });
       assert.equal((await pacs.storeInstances([oct.part10])).status, 200);
-      await waitFor(async () => ((await active.store.index.getStudy(studyInstanceUid))?.instanceCount === 3 ? true : undefined), 30_000, 'the new instance');
-      const byRequest = new Set((await active.store.index.listInstances(studyInstanceUid)).map((instance) => instance.origin.requestId));
+      await waitFor(
+        async () =>
+          (await active.store.index.getStudy(studyInstanceUid))?.instanceCount === 3 ? true : undefined,
+        30_000,
+        'the new instance',
+      );
+      const byRequest = new Set(
+        (await active.store.index.listInstances(studyInstanceUid)).map(
+          (instance) => instance.origin.requestId,
+        ),
+      );
       assert.equal(byRequest.size, 2, 'the later instance came in a later poll, alone');
     });
 

@@ -3,7 +3,7 @@
  * instance with reasons, problem+json for whole-request errors, nothing half-written. PGlite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -64,7 +64,10 @@ for (const backend of await testBackends()) {
     it('stores the good instance and fails the truncated one with 0xC000 (202)', async () => {
       const good = await makeOphthalmicPhotograph();
       const bad = await makeOphthalmicPhotograph();
-      const result = await client.storeInstances([good.part10, bad.part10.subarray(0, bad.part10.length - 50)]);
+      const result = await client.storeInstances([
+        good.part10,
+        bad.part10.subarray(0, bad.part10.length - 50),
+      ]);
       assert.equal(result.status, 202);
       assert.equal(getSequence(result.response, Referenced).length, 1);
       assert.equal(getNumber(getSequence(result.response, Failed)[0]!, FailureReason), 0xc000);

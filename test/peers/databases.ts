@@ -10,7 +10,8 @@ import type { StoreLocation } from '../../src/store/index.ts';
 import { underCi } from './peers.ts';
 
 /** The administrative connection used to create and drop test databases. */
-export const postgresAdminUrl = process.env.FOVEA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const postgresAdminUrl =
+  process.env.FOVEA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A store back-end under test. */
 export type Backend = 'pglite' | 'postgres';

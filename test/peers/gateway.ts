@@ -22,7 +22,9 @@ export async function startTestGateway(
       'http-port': '0',
       'dicom-port': '0',
       'data-dir': database.dataDir,
-      ...(database.location.databaseUrl === undefined ? {} : { 'database-url': database.location.databaseUrl }),
+      ...(database.location.databaseUrl === undefined
+        ? {}
+        : { 'database-url': database.location.databaseUrl }),
       set: [
         'assembly.quietPeriodSeconds=0.5',
         'assembly.sweepIntervalSeconds=0.1',
@@ -53,7 +55,10 @@ export async function waitFor<T>(
 }
 
 /** GET a JSON document from the gateway's API. */
-export async function getJson<T = Record<string, unknown>>(gateway: { httpUrl: string }, path: string): Promise<{ status: number; body: T; type: string }> {
+export async function getJson<T = Record<string, unknown>>(
+  gateway: { httpUrl: string },
+  path: string,
+): Promise<{ status: number; body: T; type: string }> {
   const response = await fetch(`${gateway.httpUrl}${path}`);
   return {
     status: response.status,
@@ -73,7 +78,10 @@ export interface GatewayProcess {
 }
 
 /** Starts `fovea serve` as a child process and waits until it is ready. */
-export async function spawnGateway(database: TestDatabase, extraEnv: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
+export async function spawnGateway(
+  database: TestDatabase,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<GatewayProcess> {
   const httpPort = await freePort();
   const dicomPort = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -84,7 +92,9 @@ export async function spawnGateway(database: TestDatabase, extraEnv: NodeJS.Proc
     FOVEA_DATA_DIR: database.dataDir,
     FOVEA_LOG_LEVEL: 'info',
     FOVEA_QUIET_PERIOD_SECONDS: '0.5',
-    ...(database.location.databaseUrl === undefined ? {} : { FOVEA_DATABASE_URL: database.location.databaseUrl }),
+    ...(database.location.databaseUrl === undefined
+      ? {}
+      : { FOVEA_DATABASE_URL: database.location.databaseUrl }),
     ...extraEnv,
   };
   const child = spawn(process.execPath, [join(import.meta.dirname, '../../src/cli/fovea.ts'), 'serve'], {

@@ -153,3 +153,48 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
     },
   };
 }
+
+/**
+ * The Orthanc that CI starts for the whole test run (`.ci/run` exports `FOVEA_TEST_ORTHANC_*`), or a private
+ * one when there is none. Use it when a test only needs a PACS to store to and query; tests that stop the
+ * PACS or need declared modalities start their own with {@link startOrthanc}. `dispose` never stops the
+ * shared one.
+ */
+export async function sharedOrthanc(): Promise<OrthancPeer> {
+  const url = process.env.FOVEA_TEST_ORTHANC_URL;
+  if (url === undefined || url === '') {
+    return startOrthanc();
+  }
+  const user = process.env.FOVEA_TEST_ORTHANC_USER ?? 'orthanc';
+  const password = process.env.FOVEA_TEST_ORTHANC_PASSWORD ?? 'orthanc';
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const rest = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`Orthanc ${method} ${path} -> ${response.status} ${text}`);
+    }
+    return text === '' ? undefined : JSON.parse(text);
+  };
+  await rest('GET', '/system');
+  const unsupported = async (): Promise<void> => {
+    throw new Error('the shared CI Orthanc cannot be stopped or restarted; use startOrthanc()');
+  };
+  return {
+    httpUrl: url,
+    dicomWebUrl: `${url}/dicom-web`,
+    dicomPort: Number(process.env.FOVEA_TEST_ORTHANC_DICOM_PORT ?? 4242),
+    aeTitle: process.env.FOVEA_TEST_ORTHANC_AET ?? 'ORTHANC',
+    user,
+    password,
+    authorization,
+    rest,
+    stop: unsupported,
+    start: unsupported,
+    async dispose() {},
+  };
+}

@@ -16,7 +16,11 @@ export function healthRoutes(options: HealthRouteOptions): FastifyPluginAsync {
       '/api/health',
       {
         config: { role: 'public' },
-        schema: { tags: ['operations'], summary: 'Health of the gateway', response: { 200: HealthSchema, 503: HealthSchema } },
+        schema: {
+          tags: ['operations'],
+          summary: 'Health of the gateway',
+          response: { 200: HealthSchema, 503: HealthSchema },
+        },
       },
       async (_request, reply) => {
         const report = await options.health();

@@ -14,7 +14,8 @@ export function metricsRoutes(options: MetricsRouteOptions): FastifyPluginAsync 
     app.get(
       '/metrics',
       { config: { role: 'integration' }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
-      async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()),
+      async (_request, reply) =>
+        reply.type(options.registry.contentType).send(await options.registry.metrics()),
     );
   };
 }

@@ -78,8 +78,14 @@ export function studyRoutes(options: StudyRouteOptions): FastifyPluginAsync {
         return {
           study: studyView(study),
           instancesByEye: byEye,
-          case: assembly === undefined ? null : JSON.parse(JSON.stringify(assembly.case)),
-          route: assembly === undefined ? null : JSON.parse(JSON.stringify(assembly.route)),
+          case:
+            assembly === undefined
+              ? null
+              : (JSON.parse(JSON.stringify(assembly.case)) as Record<string, unknown>),
+          route:
+            assembly === undefined
+              ? null
+              : (JSON.parse(JSON.stringify(assembly.route)) as Record<string, unknown>),
         };
       },
     );

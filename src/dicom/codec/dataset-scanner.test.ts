@@ -3,6 +3,7 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { FoveaError } from '../../core/errors.ts';
 import { makeOphthalmicPhotograph, makeOphthalmicTomography } from '../../../test/fixtures/dicom-files.ts';
+import { generateOctVolume, generateVisualField } from '../../synth/index.ts';
 import { DatasetScanner, scanBuffer } from './dataset-scanner.ts';
 import { readInstanceHeader } from './instance-header.ts';
 import { TransferSyntax } from './transfer-syntax.ts';
@@ -62,11 +63,29 @@ describe('DatasetScanner', () => {
     assert.equal(header.modality, 'OPT');
   });
 
+  it('resolves the eye of synthetic visual fields (Measurement Laterality) and OCT volumes', async () => {
+    for (const eye of ['R', 'L'] as const) {
+      const field = readInstanceHeader(
+        scanBuffer(generateVisualField({ seed: 7, eye }).part10, { part10: true }),
+      );
+      assert.equal(field.measurementLaterality, eye);
+      assert.equal(field.eye, eye);
+      assert.equal(field.modality, 'OPV');
+      const { oct } = await generateOctVolume({ seed: 3, eye, frames: 5, columns: 64, rows: 128 });
+      const volume = readInstanceHeader(scanBuffer(oct.part10, { part10: true }));
+      assert.equal(volume.eye, eye);
+      assert.equal(volume.numberOfFrames, 5);
+    }
+  });
+
   it('reads a bare data set after the meta group, and a deflated one', async () => {
     const fixture = await makeOphthalmicPhotograph();
     const meta = scanBuffer(fixture.part10, { part10: true }).meta!;
     const dataset = fixture.part10.subarray(meta.byteLength);
-    const bare = scanBuffer(dataset, { part10: false, transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian });
+    const bare = scanBuffer(dataset, {
+      part10: false,
+      transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian,
+    });
     assert.equal(readInstanceHeader(bare).sopInstanceUid, fixture.sopInstanceUid);
     const deflated = deflateRawSync(dataset);
     const scanner = new DatasetScanner({

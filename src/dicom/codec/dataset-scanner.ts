@@ -59,8 +59,18 @@ export interface ScannerOptions {
 }
 
 type Container =
-  | { readonly kind: 'sequence'; readonly end: number; readonly items: DicomDataset[]; readonly explicitVr: boolean }
-  | { readonly kind: 'item'; readonly end: number; readonly dataset: DicomDataset; readonly explicitVr: boolean }
+  | {
+      readonly kind: 'sequence';
+      readonly end: number;
+      readonly items: DicomDataset[];
+      readonly explicitVr: boolean;
+    }
+  | {
+      readonly kind: 'item';
+      readonly end: number;
+      readonly dataset: DicomDataset;
+      readonly explicitVr: boolean;
+    }
   | { readonly kind: 'fragments'; readonly end: number };
 
 const undefinedLength = 0xffffffff;
@@ -91,7 +101,6 @@ export class DatasetScanner {
   readonly #problems: string[] = [];
   #stage: 'prefix' | 'dataset' | 'deflated' = 'prefix';
   #prefix: Buffer[] = [];
-  #prefixBytes = 0;
   #meta: FileMeta | undefined;
   #transferSyntaxUid = TransferSyntax.ExplicitVRLittleEndian as string;
   #totalBytes = 0;
@@ -109,10 +118,7 @@ export class DatasetScanner {
   #valueElement: { tag: number; vr: string; length: number; target: DicomDataset } | undefined;
   #pastPixelData = false;
   #hasPixelData = false;
-  readonly #part10: boolean;
-
   constructor(options: ScannerOptions) {
-    this.#part10 = options.part10;
     this.#maxValueBytes = options.maxValueBytes ?? 64 * 1024;
     this.#maxDeflatedBytes = options.maxDeflatedBytes ?? 256 * 1024 * 1024;
     if (!options.part10) {
@@ -126,7 +132,6 @@ export class DatasetScanner {
     switch (this.#stage) {
       case 'prefix':
         this.#prefix.push(chunk);
-        this.#prefixBytes += chunk.length;
         this.#tryReadPrefix();
         return;
       case 'deflated':
@@ -140,11 +145,8 @@ export class DatasetScanner {
 
   /** Declares the end of input and returns what was read. */
   end(): ScanResult {
-    if (this.#stage === 'prefix') {
-      this.#tryReadPrefix(true);
-      if (this.#stage === 'prefix') {
-        throw malformed('the data ends inside the file meta information');
-      }
+    if (this.#stage === 'prefix' && !this.#tryReadPrefix(true)) {
+      throw malformed('the data ends inside the file meta information');
     }
     if (this.#stage === 'deflated') {
       const inflated = this.#inflate();
@@ -173,11 +175,12 @@ export class DatasetScanner {
     this.#stage = info.deflated ? 'deflated' : 'dataset';
   }
 
-  #tryReadPrefix(atEnd = false): void {
+  /** Reads the preamble and file meta group once enough bytes are there; true when done. */
+  #tryReadPrefix(atEnd = false): boolean {
     const data = this.#prefix.length === 1 ? this.#prefix[0]! : Buffer.concat(this.#prefix);
     this.#prefix = [data];
     if (data.length < 132 && !atEnd) {
-      return;
+      return false;
     }
     let offset: number;
     let hasPreamble: boolean;
@@ -194,7 +197,7 @@ export class DatasetScanner {
       this.#startDataset(guessTransferSyntax(data));
       this.#datasetStart = 0;
       this.#feedStart(data);
-      return;
+      return true;
     } else {
       throw malformed('not a DICOM Part 10 file (no DICM prefix)');
     }
@@ -206,13 +209,14 @@ export class DatasetScanner {
       if (data.length > 1024 * 1024) {
         throw malformed('the file meta information is larger than 1 MiB');
       }
-      return;
+      return false;
     }
     this.#meta = meta;
     this.#prefix = [];
     this.#datasetStart = meta.byteLength;
     this.#startDataset(meta.transferSyntaxUid);
     this.#feedStart(data.subarray(meta.byteLength));
+    return true;
   }
 
   #feedStart(rest: Buffer): void {
@@ -238,7 +242,10 @@ export class DatasetScanner {
     try {
       return inflateRawSync(Buffer.concat(this.#deflated), { maxOutputLength: this.#maxDeflatedBytes * 8 });
     } catch (error) {
-      throw new FoveaError('FOVEA_DICOM_MALFORMED', { detail: 'the deflated data set cannot be inflated', cause: error });
+      throw new FoveaError('FOVEA_DICOM_MALFORMED', {
+        detail: 'the deflated data set cannot be inflated',
+        cause: error,
+      });
     }
   }
 
@@ -572,7 +579,9 @@ export function readPart10Meta(data: Buffer): FileMeta | undefined {
 /** Guesses Explicit or Implicit VR Little Endian for a bare data set from its first element. */
 function guessTransferSyntax(data: Buffer): string {
   const vr = data.toString('latin1', 4, 6);
-  return /^[A-Z]{2}$/u.test(vr) ? TransferSyntax.ExplicitVRLittleEndian : TransferSyntax.ImplicitVRLittleEndian;
+  return /^[A-Z]{2}$/u.test(vr)
+    ? TransferSyntax.ExplicitVRLittleEndian
+    : TransferSyntax.ImplicitVRLittleEndian;
 }
 
 /** Scans a complete buffer (convenience for files already in memory). */

@@ -30,7 +30,10 @@ const latin1 = new TextDecoder('latin1');
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part03.html#sect_C.12.1.1.2
  */
 function decoderFor(charset: string | undefined): TextDecoder {
-  const first = charset?.split('\\').find((term) => term.trim() !== '')?.trim();
+  const first = charset
+    ?.split('\\')
+    .find((term) => term.trim() !== '')
+    ?.trim();
   return first === 'ISO_IR 192' ? utf8 : latin1;
 }
 

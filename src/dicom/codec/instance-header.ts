@@ -23,7 +23,10 @@ function requiredUid(dataset: DicomDataset, tag: number, keyword: string): strin
     throw new FoveaError('FOVEA_DICOM_MISSING_ATTRIBUTE', { detail: `${keyword} is missing`, path: keyword });
   }
   if (!isFileSafeUid(value)) {
-    throw new FoveaError('FOVEA_DICOM_MISSING_ATTRIBUTE', { detail: `${keyword} is not a valid UID`, path: keyword });
+    throw new FoveaError('FOVEA_DICOM_MISSING_ATTRIBUTE', {
+      detail: `${keyword} is not a valid UID`,
+      path: keyword,
+    });
   }
   return value;
 }
@@ -53,9 +56,13 @@ export function readInstanceHeader(scan: ScanResult, announced: AnnouncedIdentit
   const ds = scan.header;
   const charset = getString(ds, Tag.SpecificCharacterSet);
   const text = (tag: number): string | undefined => getString(ds, tag, charset);
-  const sopClassUid = getString(ds, Tag.SOPClassUID) ?? announced.sopClassUid ?? scan.meta?.mediaStorageSopClassUid;
+  const sopClassUid =
+    getString(ds, Tag.SOPClassUID) ?? announced.sopClassUid ?? scan.meta?.mediaStorageSopClassUid;
   if (sopClassUid === undefined) {
-    throw new FoveaError('FOVEA_DICOM_MISSING_ATTRIBUTE', { detail: 'SOPClassUID is missing', path: 'SOPClassUID' });
+    throw new FoveaError('FOVEA_DICOM_MISSING_ATTRIBUTE', {
+      detail: 'SOPClassUID is missing',
+      path: 'SOPClassUID',
+    });
   }
   const sopInstanceUid = requiredUid(ds, Tag.SOPInstanceUID, 'SOPInstanceUID');
   const studyInstanceUid = requiredUid(ds, Tag.StudyInstanceUID, 'StudyInstanceUID');
@@ -77,6 +84,7 @@ export function readInstanceHeader(scan: ScanResult, announced: AnnouncedIdentit
   const laterality = text(Tag.Laterality);
   const imageLaterality = text(Tag.ImageLaterality);
   const frame = frameLaterality(ds);
+  const measurementLaterality = text(Tag.MeasurementLaterality);
   const fields: Record<string, string | number | undefined> = {
     specificCharacterSet: charset,
     patientId: text(Tag.PatientID),
@@ -96,6 +104,7 @@ export function readInstanceHeader(scan: ScanResult, announced: AnnouncedIdentit
     laterality,
     imageLaterality,
     frameLaterality: frame,
+    measurementLaterality,
     instanceNumber: getNumber(ds, Tag.InstanceNumber),
     contentDate: text(Tag.ContentDate),
     contentTime: text(Tag.ContentTime),
@@ -120,6 +129,6 @@ export function readInstanceHeader(scan: ScanResult, announced: AnnouncedIdentit
     studyInstanceUid,
     seriesInstanceUid,
     transferSyntaxUid: scan.transferSyntaxUid,
-    eye: resolveInstanceEye([frame, imageLaterality, laterality]),
-  } as InstanceHeader;
+    eye: resolveInstanceEye([frame, imageLaterality, measurementLaterality, laterality]),
+  };
 }

@@ -3,9 +3,9 @@
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part10.html#sect_7.1
  */
 
-/** Fovea's implementation identification, written in every file meta group and A-ASSOCIATE. */
-export const implementationClassUid = '2.25.237459611432150316617846396611327385107';
-export const implementationVersionName = 'FOVEA_010';
+import { implementationClassUid, implementationVersionName } from '../../core/implementation.ts';
+
+export { implementationClassUid, implementationVersionName };
 
 /** What the file meta group says about the data set that follows. */
 export interface FileMetaInput {

@@ -12,7 +12,8 @@ export interface SopClassInfo {
   readonly name: string;
   readonly modality: string;
   /** What kind of object it is, for routing and display. */
-  readonly kind: 'image' | 'measurements' | 'sr' | 'segmentation' | 'presentation-state' | 'key-objects' | 'document';
+  readonly kind:
+    'image' | 'measurements' | 'sr' | 'segmentation' | 'presentation-state' | 'key-objects' | 'document';
   /** An ophthalmic class (the ones an ophthalmic study is made of). */
   readonly ophthalmic: boolean;
 }
@@ -49,30 +50,162 @@ export const SopClass = {
 } as const;
 
 const classes: readonly SopClassInfo[] = [
-  { uid: SopClass.OphthalmicPhotography8BitImage, name: 'Ophthalmic Photography 8 Bit Image Storage', modality: 'OP', kind: 'image', ophthalmic: true },
-  { uid: SopClass.OphthalmicPhotography16BitImage, name: 'Ophthalmic Photography 16 Bit Image Storage', modality: 'OP', kind: 'image', ophthalmic: true },
-  { uid: SopClass.StereometricRelationship, name: 'Stereometric Relationship Storage', modality: 'SMR', kind: 'measurements', ophthalmic: true },
-  { uid: SopClass.OphthalmicTomographyImage, name: 'Ophthalmic Tomography Image Storage', modality: 'OPT', kind: 'image', ophthalmic: true },
-  { uid: SopClass.WideFieldOphthalmicPhotographyStereographicProjectionImage, name: 'Wide Field Ophthalmic Photography Stereographic Projection Image Storage', modality: 'OP', kind: 'image', ophthalmic: true },
-  { uid: SopClass.WideFieldOphthalmicPhotography3DCoordinatesImage, name: 'Wide Field Ophthalmic Photography 3D Coordinates Image Storage', modality: 'OP', kind: 'image', ophthalmic: true },
-  { uid: SopClass.OphthalmicOpticalCoherenceTomographyEnFaceImage, name: 'Ophthalmic Optical Coherence Tomography En Face Image Storage', modality: 'OPTENF', kind: 'image', ophthalmic: true },
-  { uid: SopClass.OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysis, name: 'Ophthalmic Optical Coherence Tomography B-scan Volume Analysis Storage', modality: 'OPTBSV', kind: 'measurements', ophthalmic: true },
-  { uid: SopClass.MacularGridThicknessAndVolumeReport, name: 'Macular Grid Thickness and Volume Report Storage', modality: 'SR', kind: 'sr', ophthalmic: true },
-  { uid: SopClass.OphthalmicVisualFieldStaticPerimetryMeasurements, name: 'Ophthalmic Visual Field Static Perimetry Measurements Storage', modality: 'OPV', kind: 'measurements', ophthalmic: true },
-  { uid: SopClass.OphthalmicThicknessMap, name: 'Ophthalmic Thickness Map Storage', modality: 'OPM', kind: 'image', ophthalmic: true },
-  { uid: SopClass.CornealTopographyMap, name: 'Corneal Topography Map Storage', modality: 'OPM', kind: 'image', ophthalmic: true },
-  { uid: SopClass.OphthalmicAxialMeasurements, name: 'Ophthalmic Axial Measurements Storage', modality: 'OAM', kind: 'measurements', ophthalmic: true },
-  { uid: SopClass.VLPhotographicImage, name: 'VL Photographic Image Storage', modality: 'XC', kind: 'image', ophthalmic: false },
-  { uid: SopClass.SecondaryCaptureImage, name: 'Secondary Capture Image Storage', modality: 'OT', kind: 'image', ophthalmic: false },
+  {
+    uid: SopClass.OphthalmicPhotography8BitImage,
+    name: 'Ophthalmic Photography 8 Bit Image Storage',
+    modality: 'OP',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.OphthalmicPhotography16BitImage,
+    name: 'Ophthalmic Photography 16 Bit Image Storage',
+    modality: 'OP',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.StereometricRelationship,
+    name: 'Stereometric Relationship Storage',
+    modality: 'SMR',
+    kind: 'measurements',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.OphthalmicTomographyImage,
+    name: 'Ophthalmic Tomography Image Storage',
+    modality: 'OPT',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.WideFieldOphthalmicPhotographyStereographicProjectionImage,
+    name: 'Wide Field Ophthalmic Photography Stereographic Projection Image Storage',
+    modality: 'OP',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.WideFieldOphthalmicPhotography3DCoordinatesImage,
+    name: 'Wide Field Ophthalmic Photography 3D Coordinates Image Storage',
+    modality: 'OP',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.OphthalmicOpticalCoherenceTomographyEnFaceImage,
+    name: 'Ophthalmic Optical Coherence Tomography En Face Image Storage',
+    modality: 'OPTENF',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysis,
+    name: 'Ophthalmic Optical Coherence Tomography B-scan Volume Analysis Storage',
+    modality: 'OPTBSV',
+    kind: 'measurements',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.MacularGridThicknessAndVolumeReport,
+    name: 'Macular Grid Thickness and Volume Report Storage',
+    modality: 'SR',
+    kind: 'sr',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.OphthalmicVisualFieldStaticPerimetryMeasurements,
+    name: 'Ophthalmic Visual Field Static Perimetry Measurements Storage',
+    modality: 'OPV',
+    kind: 'measurements',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.OphthalmicThicknessMap,
+    name: 'Ophthalmic Thickness Map Storage',
+    modality: 'OPM',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.CornealTopographyMap,
+    name: 'Corneal Topography Map Storage',
+    modality: 'OPM',
+    kind: 'image',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.OphthalmicAxialMeasurements,
+    name: 'Ophthalmic Axial Measurements Storage',
+    modality: 'OAM',
+    kind: 'measurements',
+    ophthalmic: true,
+  },
+  {
+    uid: SopClass.VLPhotographicImage,
+    name: 'VL Photographic Image Storage',
+    modality: 'XC',
+    kind: 'image',
+    ophthalmic: false,
+  },
+  {
+    uid: SopClass.SecondaryCaptureImage,
+    name: 'Secondary Capture Image Storage',
+    modality: 'OT',
+    kind: 'image',
+    ophthalmic: false,
+  },
   { uid: SopClass.BasicTextSR, name: 'Basic Text SR Storage', modality: 'SR', kind: 'sr', ophthalmic: false },
   { uid: SopClass.EnhancedSR, name: 'Enhanced SR Storage', modality: 'SR', kind: 'sr', ophthalmic: false },
-  { uid: SopClass.ComprehensiveSR, name: 'Comprehensive SR Storage', modality: 'SR', kind: 'sr', ophthalmic: false },
-  { uid: SopClass.Comprehensive3DSR, name: 'Comprehensive 3D SR Storage', modality: 'SR', kind: 'sr', ophthalmic: false },
-  { uid: SopClass.KeyObjectSelectionDocument, name: 'Key Object Selection Document Storage', modality: 'KO', kind: 'key-objects', ophthalmic: false },
-  { uid: SopClass.Segmentation, name: 'Segmentation Storage', modality: 'SEG', kind: 'segmentation', ophthalmic: false },
-  { uid: SopClass.GrayscaleSoftcopyPresentationState, name: 'Grayscale Softcopy Presentation State Storage', modality: 'PR', kind: 'presentation-state', ophthalmic: false },
-  { uid: SopClass.ColorSoftcopyPresentationState, name: 'Color Softcopy Presentation State Storage', modality: 'PR', kind: 'presentation-state', ophthalmic: false },
-  { uid: SopClass.EncapsulatedPDF, name: 'Encapsulated PDF Storage', modality: 'DOC', kind: 'document', ophthalmic: false },
+  {
+    uid: SopClass.ComprehensiveSR,
+    name: 'Comprehensive SR Storage',
+    modality: 'SR',
+    kind: 'sr',
+    ophthalmic: false,
+  },
+  {
+    uid: SopClass.Comprehensive3DSR,
+    name: 'Comprehensive 3D SR Storage',
+    modality: 'SR',
+    kind: 'sr',
+    ophthalmic: false,
+  },
+  {
+    uid: SopClass.KeyObjectSelectionDocument,
+    name: 'Key Object Selection Document Storage',
+    modality: 'KO',
+    kind: 'key-objects',
+    ophthalmic: false,
+  },
+  {
+    uid: SopClass.Segmentation,
+    name: 'Segmentation Storage',
+    modality: 'SEG',
+    kind: 'segmentation',
+    ophthalmic: false,
+  },
+  {
+    uid: SopClass.GrayscaleSoftcopyPresentationState,
+    name: 'Grayscale Softcopy Presentation State Storage',
+    modality: 'PR',
+    kind: 'presentation-state',
+    ophthalmic: false,
+  },
+  {
+    uid: SopClass.ColorSoftcopyPresentationState,
+    name: 'Color Softcopy Presentation State Storage',
+    modality: 'PR',
+    kind: 'presentation-state',
+    ophthalmic: false,
+  },
+  {
+    uid: SopClass.EncapsulatedPDF,
+    name: 'Encapsulated PDF Storage',
+    modality: 'DOC',
+    kind: 'document',
+    ophthalmic: false,
+  },
 ];
 
 const byUid = new Map(classes.map((info) => [info.uid, info]));

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { FoveaError, type ErrorCode } from '../../core/errors.ts';
 import type { LogFields, Logger } from '../../core/logger.ts';
 import { freePort, requirePeer } from '../../../test/peers/peers.ts';
-import { startOrthanc } from '../../../test/peers/orthanc.ts';
+import { sharedOrthanc } from '../../../test/peers/orthanc.ts';
 import { DicomWebClient } from './client.ts';
 import {
   dicomJsonTags as tags,
@@ -54,7 +54,7 @@ describe('DicomWebClient against Orthanc (DICOMweb plugin)', () => {
     if (!requirePeer(t, 'orthanc')) {
       return;
     }
-    const orthanc = await startOrthanc();
+    const orthanc = await sharedOrthanc();
     t.after(() => orthanc.dispose());
     const logger = capturingLogger();
     const client = new DicomWebClient({

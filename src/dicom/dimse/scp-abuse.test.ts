@@ -25,7 +25,7 @@ import {
   runToolAsync,
   sopClass,
   transferSyntax,
-} from './test-fixtures.ts';
+} from '../../../test/fixtures/dcmtk-files.ts';
 import { dicomApplicationContextName, implicitVrLittleEndian, verificationSopClassUid } from './uids.ts';
 
 const maxPduLength = 16_384;

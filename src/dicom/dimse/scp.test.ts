@@ -29,7 +29,7 @@ import {
   transferSyntax,
   type LogLine,
   type Part10File,
-} from './test-fixtures.ts';
+} from '../../../test/fixtures/dcmtk-files.ts';
 
 const table = new Map([
   [

@@ -24,7 +24,7 @@ import {
   transferSyntax,
   waitForPort,
   type Part10File,
-} from './test-fixtures.ts';
+} from '../../../test/fixtures/dcmtk-files.ts';
 
 interface Fixture {
   readonly path: string;

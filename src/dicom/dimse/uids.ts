@@ -21,14 +21,9 @@ export const verificationSopClassUid = '1.2.840.10008.1.1';
  */
 export const implicitVrLittleEndian = '1.2.840.10008.1.2';
 
-/**
- * Fovea's implementation class UID (a fixed UID under the 2.25 root), sent in every association.
- * @see https://dicom.nema.org/medical/dicom/current/output/html/part07.html#sect_D.3.3.2
- */
-export const defaultImplementationClassUid = '2.25.274360460746210456553469584039692186248';
-
-/**
- * Fovea's implementation version name (at most 16 characters).
- * @see https://dicom.nema.org/medical/dicom/current/output/html/part07.html#sect_D.3.3.2
- */
-export const defaultImplementationVersionName = 'FOVEA_010';
+export {
+  /** Fovea's implementation class UID, sent in every association (see `core/implementation.ts`). */
+  implementationClassUid as defaultImplementationClassUid,
+  /** Fovea's implementation version name. */
+  implementationVersionName as defaultImplementationVersionName,
+} from '../../core/implementation.ts';

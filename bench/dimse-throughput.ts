@@ -4,19 +4,19 @@
  * compare like with like against storescp), into DCMTK `storescp` (writing to disk, no fsync) and into a
  * private Orthanc, in the same run. Prints inst/s for each (median of runs).
  *
- * Usage: `npx node src/dicom/dimse/throughput.check.ts [instances=500] [runs=3] [maxPduLength=262144]`
+ * Usage: `npm run bench:dimse -- [instances=500] [runs=3] [maxPduLength=262144]`
  */
 import { randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startOrthanc } from '../../../test/peers/orthanc.ts';
-import { freePort } from '../../../test/peers/peers.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { startDimseServer } from './scp.ts';
-import type { DatasetSink } from './scp-types.ts';
-import { dimseStatus } from './status.ts';
+import { startOrthanc } from '../test/peers/orthanc.ts';
+import { freePort } from '../test/peers/peers.ts';
+import { silentLogger } from '../src/core/logger.ts';
+import { startDimseServer } from '../src/dicom/dimse/scp.ts';
+import type { DatasetSink } from '../src/dicom/dimse/scp-types.ts';
+import { dimseStatus } from '../src/dicom/dimse/status.ts';
 import {
   makeOphthalmicPhotograph,
   runToolAsync,
@@ -26,7 +26,7 @@ import {
   stopProcess,
   transferSyntax,
   waitForPort,
-} from './test-fixtures.ts';
+} from '../test/fixtures/dcmtk-files.ts';
 
 const instances = Number(process.argv[2] ?? 500);
 const runs = Number(process.argv[3] ?? 3);

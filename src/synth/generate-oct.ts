@@ -1,0 +1,316 @@
+/**
+ * OCT scans as DICOM objects: an Ophthalmic Tomography Image (macular cube or peripapillary circle scan)
+ * and the infrared SLO image it is registered to (Ophthalmic Photography 8 Bit, monochrome), each with its
+ * ground truth.
+ */
+import type { Eye } from '../core/eye.ts';
+import { codes, synthDevices } from './dicom-modules.ts';
+import { ophthalmicPhotography8BitSopClassUid, writeOphthalmicPhotograph } from './dicom-op.ts';
+import { ophthalmicTomographySopClassUid, writeOphthalmicTomography } from './dicom-opt.ts';
+import type { FrameLocation } from './dicom-opt.ts';
+import { transferSyntaxUids } from './dicom-part10.ts';
+import type { SynthTransferSyntax } from './dicom-part10.ts';
+import type { EyeAnatomy } from './fundus-anatomy.ts';
+import { generateOctCircleScanPixels } from './oct-circle-scan.ts';
+import type { OctCircleScanOptions } from './oct-circle-scan.ts';
+import { generateOctVolumePixels } from './oct-volume.ts';
+import type { OctVolumeOptions } from './oct-volume.ts';
+import { attachObjectRef, objectFileName, resolveContext, seriesNumbers } from './objects.ts';
+import type { SynthContext, SynthObject } from './objects.ts';
+import { makeSeries } from './patients.ts';
+import type { SynthPatient, SynthSeriesRef, SynthStudyRef } from './patients.ts';
+import type { SloPixels } from './slo-image.ts';
+import { round, truthSchema } from './truth.ts';
+import type { CircleScanTruth, OctVolumeTruth, SloTruth, TruthHeader } from './truth.ts';
+import { deriveUid } from './uids.ts';
+import type { Seed } from './rng.ts';
+import { synthVersion } from './dicom-modules.ts';
+
+/** An OCT object and the SLO image it is registered to. */
+export interface OctObjects<T extends TruthHeader> {
+  readonly oct: SynthObject<T>;
+  readonly slo: SynthObject<SloTruth>;
+}
+
+/** Options shared by the OCT object generators. */
+export interface OctObjectOptions extends SynthContext {
+  /** Transfer syntax of both objects (default explicit VR little endian). */
+  readonly transferSyntax?: SynthTransferSyntax;
+  /** Series of the SLO image (default a new series beside the OCT's). */
+  readonly sloSeries?: SynthSeriesRef;
+}
+
+/** Options of {@link generateOctVolume}. */
+export type OctVolumeObjectOptions = OctVolumeOptions & OctObjectOptions;
+
+/** Options of {@link generateOctCircleScan}. */
+export type OctCircleScanObjectOptions = OctCircleScanOptions & OctObjectOptions;
+
+interface Placement {
+  readonly patient: SynthPatient;
+  readonly study: SynthStudyRef;
+  readonly series: SynthSeriesRef;
+  readonly sloSeries: SynthSeriesRef;
+  readonly transferSyntax: SynthTransferSyntax;
+  readonly octUid: string;
+  readonly sloUid: string;
+  readonly frameOfReferenceUid: string;
+}
+
+function place(seed: Seed, eye: Eye, options: OctObjectOptions, kind: 'volume' | 'circle'): Placement {
+  const side = eye === 'R' ? 'OD' : 'OS';
+  const { patient, study, series } = resolveContext(
+    seed,
+    options,
+    kind === 'volume' ? seriesNumbers.octVolume[eye] : seriesNumbers.octCircle[eye],
+    kind === 'volume' ? `OCT macular cube ${side}` : `OCT RNFL circle ${side}`,
+  );
+  const sloSeries =
+    options.sloSeries ??
+    makeSeries(
+      study,
+      kind === 'volume' ? seriesNumbers.sloMacula[eye] : seriesNumbers.sloDisc[eye],
+      `IR SLO ${kind === 'volume' ? 'macula' : 'disc'} ${side}`,
+    );
+  const transferSyntax = options.transferSyntax ?? 'explicit-le';
+  const key = [
+    seed,
+    'oct',
+    kind,
+    eye,
+    study.studyInstanceUid,
+    series.seriesInstanceUid,
+    transferSyntax,
+  ] as const;
+  return {
+    patient,
+    study,
+    series,
+    sloSeries,
+    transferSyntax,
+    octUid: deriveUid(...key, 'opt', options.instanceNumber ?? 1),
+    sloUid: deriveUid(...key, 'slo', options.instanceNumber ?? 1),
+    frameOfReferenceUid: deriveUid(...key, 'frame-of-reference'),
+  };
+}
+
+async function writeSlo(
+  seed: Seed,
+  eye: Eye,
+  slo: SloPixels,
+  anatomy: EyeAnatomy,
+  placement: Placement,
+  options: OctObjectOptions,
+  scanPattern: SloTruth['scanPattern'],
+): Promise<SynthObject<SloTruth>> {
+  const { patient, study, sloSeries, transferSyntax, sloUid } = placement;
+  const part10 = await writeOphthalmicPhotograph({
+    identity: {
+      patient,
+      study,
+      series: sloSeries,
+      sopClassUid: ophthalmicPhotography8BitSopClassUid,
+      sopInstanceUid: sloUid,
+      instanceNumber: options.instanceNumber ?? 1,
+      eye,
+      ...(options.contentTime === undefined ? {} : { contentTime: options.contentTime }),
+    },
+    image: { width: slo.size, height: slo.size, samplesPerPixel: 1, pixels: slo.pixels },
+    device: synthDevices.oct,
+    deviceType: codes.scanningLaserOphthalmoscope,
+    horizontalFieldOfViewDeg: slo.fieldOfViewDeg,
+    pixelSpacingMm: slo.pixelSpacingMm,
+    synchronizationFrameOfReferenceUid: placement.frameOfReferenceUid,
+    transferSyntax,
+    imageComments: 'Synthetic infrared SLO image generated by Fovea Synth; not a patient image',
+  });
+  const fileName = objectFileName('OP', eye, 'slo', sloUid);
+  const g = slo.geometry;
+  const disc = anatomy.discCentreMm;
+  const truth: SloTruth = {
+    schema: truthSchema,
+    kind: 'slo',
+    generator: `fovea-synth@${synthVersion}`,
+    seed: String(seed),
+    eye,
+    size: slo.size,
+    fieldOfViewDeg: slo.fieldOfViewDeg,
+    pixelSpacingMm: round(slo.pixelSpacingMm, 6),
+    fovea: { x: round(g.foveaX, 3), y: round(g.foveaY, 3) },
+    disc: {
+      x: round(g.foveaX + g.nasalSign * disc.x * g.pxPerMm, 3),
+      y: round(g.foveaY + disc.y * g.pxPerMm, 3),
+      widthPx: round(anatomy.discWidthMm * g.pxPerMm, 3),
+      heightPx: round(anatomy.discHeightMm * g.pxPerMm, 3),
+    },
+    octSopInstanceUid: placement.octUid,
+    scanPattern,
+  };
+  return {
+    kind: 'slo',
+    modality: 'OP',
+    eye,
+    sopClassUid: ophthalmicPhotography8BitSopClassUid,
+    sopInstanceUid: sloUid,
+    seriesInstanceUid: sloSeries.seriesInstanceUid,
+    studyInstanceUid: study.studyInstanceUid,
+    patientId: patient.patientId,
+    studyDate: study.studyDate,
+    transferSyntaxUid: transferSyntaxUids[transferSyntax],
+    fileName,
+    part10,
+    truth: attachObjectRef(truth, {
+      sopClassUid: ophthalmicPhotography8BitSopClassUid,
+      sopInstanceUid: sloUid,
+      seriesInstanceUid: sloSeries.seriesInstanceUid,
+      studyInstanceUid: study.studyInstanceUid,
+      patientId: patient.patientId,
+      studyDate: study.studyDate,
+      transferSyntaxUid: transferSyntaxUids[transferSyntax],
+      fileName,
+    }),
+  };
+}
+
+function octObject<T extends TruthHeader>(
+  eye: Eye,
+  kind: 'oct-volume' | 'oct-circle-scan',
+  placement: Placement,
+  part10: Buffer,
+  truth: T,
+): SynthObject<T> {
+  const { patient, study, series, transferSyntax, octUid } = placement;
+  const fileName = objectFileName('OPT', eye, kind, octUid);
+  return {
+    kind,
+    modality: 'OPT',
+    eye,
+    sopClassUid: ophthalmicTomographySopClassUid,
+    sopInstanceUid: octUid,
+    seriesInstanceUid: series.seriesInstanceUid,
+    studyInstanceUid: study.studyInstanceUid,
+    patientId: patient.patientId,
+    studyDate: study.studyDate,
+    transferSyntaxUid: transferSyntaxUids[transferSyntax],
+    fileName,
+    part10,
+    truth: attachObjectRef(truth, {
+      sopClassUid: ophthalmicTomographySopClassUid,
+      sopInstanceUid: octUid,
+      seriesInstanceUid: series.seriesInstanceUid,
+      studyInstanceUid: study.studyInstanceUid,
+      patientId: patient.patientId,
+      studyDate: study.studyDate,
+      transferSyntaxUid: transferSyntaxUids[transferSyntax],
+      fileName,
+    }),
+  };
+}
+
+/**
+ * Generates a macular OCT cube (OPT) and its SLO image (OP), each with truth: layer boundaries per A-scan,
+ * ETDRS thicknesses, fluid masks and volumes.
+ */
+export async function generateOctVolume(
+  options: OctVolumeObjectOptions,
+): Promise<OctObjects<OctVolumeTruth>> {
+  const volume = generateOctVolumePixels({
+    ...options,
+    anatomySeed: options.anatomySeed ?? options.patient?.anatomySeed ?? `${String(options.seed)}/anatomy`,
+  });
+  const placement = place(options.seed, options.eye, options, 'volume');
+  const { frames, columns } = volume;
+  const dx = volume.lateralSpacingMm;
+  const dy = volume.frameSpacingMm;
+  const framePositions: [number, number, number][] = [];
+  const locations: FrameLocation[] = [];
+  for (let f = 0; f < frames; f++) {
+    framePositions.push([-volume.scanWidthMm / 2 + dx / 2, 0, volume.scanHeightMm / 2 - (f + 0.5) * dy]);
+    const line = volume.truth.slo.scanLines[f]!;
+    locations.push({ coordinates: [line.startRow, line.startColumn, line.endRow, line.endColumn] });
+  }
+  const part10 = await writeOphthalmicTomography({
+    identity: {
+      patient: placement.patient,
+      study: placement.study,
+      series: placement.series,
+      sopClassUid: ophthalmicTomographySopClassUid,
+      sopInstanceUid: placement.octUid,
+      instanceNumber: options.instanceNumber ?? 1,
+      eye: options.eye,
+      ...(options.contentTime === undefined ? {} : { contentTime: options.contentTime }),
+    },
+    device: synthDevices.oct,
+    frames,
+    rows: volume.rows,
+    columns,
+    voxels: volume.voxels,
+    axialSpacingMm: volume.axialSpacingMm,
+    lateralSpacingMm: dx,
+    frameSpacingMm: dy,
+    framePositions,
+    orientation: [1, 0, 0, 0, 1, 0],
+    frameOfReferenceUid: placement.frameOfReferenceUid,
+    reference: { sopInstanceUid: placement.sloUid, locations, orientation: 'LINEAR' },
+    transferSyntax: placement.transferSyntax,
+    protocolName: `Macular cube ${frames}x${columns}`,
+    anatomicStructure: codes.retina,
+  });
+  const slo = await writeSlo(
+    options.seed,
+    options.eye,
+    volume.slo,
+    volume.anatomy,
+    placement,
+    options,
+    'macular-cube',
+  );
+  return { oct: octObject(options.eye, 'oct-volume', placement, part10, volume.truth), slo };
+}
+
+/**
+ * Generates a peripapillary circle scan (OPT, one frame) and its SLO image (OP) centred on the disc, each
+ * with truth: RNFL thickness per A-scan and per sector.
+ */
+export async function generateOctCircleScan(
+  options: OctCircleScanObjectOptions,
+): Promise<OctObjects<CircleScanTruth>> {
+  const scan = generateOctCircleScanPixels({
+    ...options,
+    anatomySeed: options.anatomySeed ?? options.patient?.anatomySeed ?? `${String(options.seed)}/anatomy`,
+  });
+  const placement = place(options.seed, options.eye, options, 'circle');
+  const part10 = await writeOphthalmicTomography({
+    identity: {
+      patient: placement.patient,
+      study: placement.study,
+      series: placement.series,
+      sopClassUid: ophthalmicTomographySopClassUid,
+      sopInstanceUid: placement.octUid,
+      instanceNumber: options.instanceNumber ?? 1,
+      eye: options.eye,
+      ...(options.contentTime === undefined ? {} : { contentTime: options.contentTime }),
+    },
+    device: synthDevices.oct,
+    frames: 1,
+    rows: scan.rows,
+    columns: scan.columns,
+    voxels: scan.pixels,
+    axialSpacingMm: scan.axialSpacingMm,
+    lateralSpacingMm: scan.lateralSpacingMm,
+    frameSpacingMm: 0,
+    framePositions: [[-scan.diameterMm / 2, 0, 0]],
+    orientation: [1, 0, 0, 0, 1, 0],
+    frameOfReferenceUid: placement.frameOfReferenceUid,
+    reference: {
+      sopInstanceUid: placement.sloUid,
+      locations: [{ coordinates: scan.sloPath }],
+      orientation: 'NONLINEAR',
+    },
+    transferSyntax: placement.transferSyntax,
+    protocolName: `RNFL circle ${scan.diameterMm} mm`,
+    anatomicStructure: codes.opticDisc,
+  });
+  const slo = await writeSlo(options.seed, options.eye, scan.slo, scan.anatomy, placement, options, 'circle');
+  return { oct: octObject(options.eye, 'oct-circle-scan', placement, part10, scan.truth), slo };
+}
