@@ -15,10 +15,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
-import pg from 'pg';
 import { startOrthanc } from '../test/peers/orthanc.ts';
 import { freePort, runAsync, which } from '../test/peers/peers.ts';
-import { postgresAdminUrl } from '../test/peers/databases.ts';
+import { createTestDatabase, postgresAvailable, type Backend } from '../test/peers/databases.ts';
 
 const instances = Number(process.argv[2] ?? 500);
 const runs = Number(process.argv[3] ?? 3);
@@ -202,16 +201,12 @@ async function indexedCount(httpUrl: string): Promise<number> {
   return page.items.reduce((sum, study) => sum + study.instanceCount, 0);
 }
 
-async function benchFovea(
-  dir: string,
-  databaseUrl: () => Promise<{ url?: string; drop(): Promise<void> }>,
-): Promise<{ acked: number[]; indexed: number[] }> {
+async function benchFovea(dir: string, backend: Backend): Promise<{ acked: number[]; indexed: number[] }> {
   const acked: number[] = [];
   const indexed: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fovea-bench-data-'));
-    const database = await databaseUrl();
-    const fovea = await startFovea(dataDir, database.url);
+    const database = await createTestDatabase(backend);
+    const fovea = await startFovea(database.dataDir, database.location.databaseUrl);
     try {
       const started = performance.now();
       acked.push(await storescu('FOVEA', fovea.dicomPort, dir));
@@ -221,8 +216,7 @@ async function benchFovea(
       indexed.push((performance.now() - started) / 1000);
     } finally {
       await fovea.stop();
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await database.dispose();
     }
   }
   return { acked, indexed };
@@ -287,7 +281,7 @@ async function main(): Promise<void> {
     note: 'files only, no fsync, no index',
   });
 
-  const pglite = await benchFovea(dir, async () => ({ drop: async () => undefined }));
+  const pglite = await benchFovea(dir, 'pglite');
   results.push({
     name: 'Fovea, PGlite: acknowledged',
     seconds: median(pglite.acked),
@@ -299,33 +293,8 @@ async function main(): Promise<void> {
     note: 'until the last instance is in the index',
   });
 
-  let postgresOk = true;
-  try {
-    const probe = new pg.Client({ connectionString: postgresAdminUrl });
-    await probe.connect();
-    await probe.end();
-  } catch {
-    postgresOk = false;
-  }
-  if (postgresOk) {
-    const postgres = await benchFovea(dir, async () => {
-      const name = `fovea_bench_${process.pid}_${randomInt(1e9)}`;
-      const admin = new pg.Client({ connectionString: postgresAdminUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(postgresAdminUrl);
-      url.pathname = `/${name}`;
-      return {
-        url: url.toString(),
-        async drop() {
-          const cleanup = new pg.Client({ connectionString: postgresAdminUrl });
-          await cleanup.connect();
-          await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await cleanup.end();
-        },
-      };
-    });
+  if (await postgresAvailable()) {
+    const postgres = await benchFovea(dir, 'postgres');
     results.push({
       name: 'Fovea, PostgreSQL: acknowledged',
       seconds: median(postgres.acked),

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FoveaError } from '../core/errors.ts';
-import { silentLogger } from '../core/logger.ts';
+import { silentLogger, type Logger } from '../core/logger.ts';
 import { noMetrics } from '../core/metrics.ts';
 import type { Origin } from '../core/origin.ts';
 import { acceptedStorageSopClasses, acceptedTransferSyntaxes, scanBuffer } from '../dicom/codec/index.ts';
@@ -133,6 +133,44 @@ for (const backend of await testBackends()) {
       assert.deepEqual(readdirSync(join(spool.root, 'pending')), []);
       assert.equal(await store.index.getStudy(good.studyInstanceUid), undefined);
       assert.equal(existsSync(join(spool.root, 'studies', good.studyInstanceUid)), false);
+    });
+
+    it('logs a numbered event without patient data for every rejection, unsupported transfer syntax included', async () => {
+      const lines: Record<string, unknown>[] = [];
+      const capture: Logger = {
+        debug: (fields) => lines.push(fields),
+        info: (fields) => lines.push(fields),
+        warn: (fields) => lines.push(fields),
+        error: (fields) => lines.push(fields),
+        child: () => capture,
+      };
+      const logged = new Ingest({
+        spool,
+        index: store.index,
+        logger: capture,
+        metrics: noMetrics,
+        acceptedSopClasses: new Set(acceptedStorageSopClasses.map((entry) => entry.uid)),
+        acceptedTransferSyntaxes: new Set(acceptedTransferSyntaxes),
+      });
+      const good = await makeOphthalmicPhotograph({ patientId: 'SECRET-PID', patientName: 'SECRET^NAME' });
+      const bigEndian = Buffer.from(good.part10);
+      const at = bigEndian.toString('latin1').indexOf('1.2.840.10008.1.2.1\0');
+      bigEndian.write('1.2.840.10008.1.2.2\0', at, 'latin1');
+      const cases: [Buffer, string][] = [
+        [bigEndian, 'FOVEA_DICOM_TRANSFER_SYNTAX_UNSUPPORTED'],
+        [good.part10.subarray(0, 300), 'FOVEA_DICOM_MALFORMED'],
+      ];
+      for (const [bytes, code] of cases) {
+        await assert.rejects(
+          feed(logged, bytes, 'req-log'),
+          (error: unknown) => error instanceof FoveaError && error.code === code,
+        );
+        const line = lines.at(-1);
+        assert.equal(line?.event, 3011);
+        assert.equal(line?.code, code);
+      }
+      assert.ok(!JSON.stringify(lines).includes('SECRET'));
+      await logged.close();
     });
 
     it('recovers committed but unindexed instances after a crash', async () => {

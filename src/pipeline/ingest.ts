@@ -99,10 +99,29 @@ export class Ingest {
     let failure: FoveaError | undefined;
     let size = 0;
     let done = false;
+    let reported = false;
+    const reject = (error: FoveaError): never => {
+      if (reported) {
+        throw error;
+      }
+      reported = true;
+      metrics.instanceReceived(origin.protocol, 'rejected', size);
+      logger.warn(
+        {
+          event: origin.protocol === 'dimse' ? logEvents.DIMSE_STORE_FAILED : logEvents.STOW_INSTANCE_FAILED,
+          requestId: origin.requestId,
+          code: error.code,
+          detail: error.detail,
+          path: error.path,
+        },
+        'instance rejected',
+      );
+      throw error;
+    };
     const fail = async (error: unknown): Promise<never> => {
       failure ??= toFoveaError(error);
       await writer.discard();
-      throw failure;
+      return reject(failure);
     };
     if (!framing.part10) {
       const prefix = buildFileMetaPrefix({
@@ -117,20 +136,6 @@ export class Ingest {
         await fail(error);
       }
     }
-    const reject = (error: FoveaError): never => {
-      metrics.instanceReceived(origin.protocol, 'rejected', size);
-      logger.warn(
-        {
-          event: origin.protocol === 'dimse' ? logEvents.DIMSE_STORE_FAILED : logEvents.STOW_INSTANCE_FAILED,
-          requestId: origin.requestId,
-          code: error.code,
-          detail: error.detail,
-          path: error.path,
-        },
-        'instance rejected',
-      );
-      throw error;
-    };
     return {
       write: async (chunk) => {
         if (failure !== undefined) {

@@ -28,6 +28,25 @@ export interface OrthancPeer {
   dispose(): Promise<void>;
 }
 
+/** A JSON client for Orthanc's REST API. */
+function restClient(
+  baseUrl: string,
+  authorization: string,
+): (method: string, path: string, body?: unknown) => Promise<unknown> {
+  return async (method, path, body) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`Orthanc ${method} ${path} -> ${response.status} ${text}`);
+    }
+    return text === '' ? undefined : (JSON.parse(text) as unknown);
+  };
+}
+
 /** Options of {@link startOrthanc}. */
 export interface OrthancOptions {
   readonly aeTitle?: string;
@@ -83,18 +102,7 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   let child: ChildProcess | undefined;
 
-  async function rest(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${httpUrl}${path}`, {
-      method,
-      headers: { authorization, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`Orthanc ${method} ${path} -> ${response.status} ${text}`);
-    }
-    return text === '' ? undefined : JSON.parse(text);
-  }
+  const rest = restClient(httpUrl, authorization);
 
   async function start(): Promise<void> {
     const spawned = spawn('Orthanc', [`--logdir=${join(root, 'logs')}`, configPath], {
@@ -168,18 +176,7 @@ export async function sharedOrthanc(): Promise<OrthancPeer> {
   const user = process.env.FOVEA_TEST_ORTHANC_USER ?? 'orthanc';
   const password = process.env.FOVEA_TEST_ORTHANC_PASSWORD ?? 'orthanc';
   const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  const rest = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`Orthanc ${method} ${path} -> ${response.status} ${text}`);
-    }
-    return text === '' ? undefined : JSON.parse(text);
-  };
+  const rest = restClient(url, authorization);
   await rest('GET', '/system');
   const unsupported = async (): Promise<void> => {
     throw new Error('the shared CI Orthanc cannot be stopped or restarted; use startOrthanc()');
