@@ -1,7 +1,7 @@
 /**
  * Numbered log events, stable per subsystem (the numbers are part of the operations contract: alerts and
  * dashboards key on them). Ranges: 1xxx boot and config, 2xxx DIMSE, 3xxx DICOMweb and HTTP, 4xxx spool and
- * index, 5xxx PACS watcher, 6xxx assembly and routing, 9xxx internal. A number is never reused.
+ * index, 5xxx PACS watcher, 6xxx assembly and routing, 7xxx jobs and analysis, 8xxx results and deliveries, 9xxx internal. A number is never reused.
  * `docs/log-events.md` lists them; a test keeps the two in step.
  */
 export const logEvents = {
@@ -58,6 +58,32 @@ export const logEvents = {
   STUDY_NO_ROUTE: 6003,
   STUDY_REOPENED: 6004,
   ROUTE_FAILED: 6005,
+
+  JOB_ENQUEUED: 7001,
+  JOB_CLAIMED: 7002,
+  JOB_SUCCEEDED: 7003,
+  JOB_RETRY_SCHEDULED: 7004,
+  JOB_DEAD: 7005,
+  JOB_LEASE_LOST: 7006,
+  JOB_TIMED_OUT: 7007,
+  JOB_REQUEUED: 7008,
+  JOB_RUNNER_FAILED: 7009,
+
+  ANALYZERS_REGISTERED: 7020,
+  ANALYSIS_STARTED: 7021,
+  ANALYSIS_DONE: 7022,
+  ANALYSIS_NOT_APPLICABLE: 7023,
+  ANALYSIS_FAILED: 7024,
+  STUDY_DISPATCHED: 7025,
+  PRIORS_FETCHED: 7026,
+  PRIORS_FETCH_FAILED: 7027,
+
+  RESULT_SILENT: 8001,
+  DELIVERY_QUEUED: 8002,
+  DELIVERY_SENT: 8003,
+  DELIVERY_FAILED: 8004,
+  DELIVERY_DEAD: 8005,
+  RESULT_REPLACED: 8006,
 
   INTERNAL_ERROR: 9001,
 } as const;
