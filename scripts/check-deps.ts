@@ -27,6 +27,7 @@ const allowed: Record<string, readonly string[]> = {
   synth: ['core', 'dicom/codec'],
   'analyzers/sdk': ['core', 'imaging', 'dicom/codec'],
   analyzers: ['analyzers/sdk', 'imaging'],
+  'analyzers/host': ['core', 'analyzers/sdk', 'analyzers', 'imaging', 'dicom/codec'],
   store: ['core'],
   pipeline: [
     'core',

@@ -11,6 +11,7 @@ import { stowRsRoutes, type StowRouteOptions } from '../dicom/dicomweb/index.ts'
 import { installProblemHandlers } from './problem.ts';
 import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
 import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
+import { resultRoutes, type ResultRouteOptions } from './routes/results.ts';
 import { studyRoutes, type StudyRouteOptions } from './routes/studies.ts';
 
 /** Everything the API reads or calls. */
@@ -20,6 +21,8 @@ export interface ApiDependencies extends StudyRouteOptions {
   readonly health: HealthRouteOptions['health'];
   readonly metricsRegistry: MetricsRouteOptions['registry'];
   readonly stow: Omit<StowRouteOptions, 'role'>;
+  /** Findings, deliveries and jobs (absent in tools that run without the analysis pipeline). */
+  readonly results?: Omit<ResultRouteOptions, 'index'>;
 }
 
 /** Builds the app (not listening yet). */
@@ -50,6 +53,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       },
       tags: [
         { name: 'studies', description: 'Received studies, their Case and routing' },
+        { name: 'results', description: 'AI findings per eye, result objects and deliveries' },
+        { name: 'governance', description: 'Every analysis, silent phase included (admin)' },
         { name: 'dicomweb', description: 'DICOMweb STOW-RS (PS3.18 §10.5)' },
         { name: 'operations', description: 'Health and metrics' },
       ],
@@ -57,6 +62,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   await app.register(healthRoutes({ health: deps.health }));
   await app.register(studyRoutes({ index: deps.index, explain: deps.explain }));
+  if (deps.results !== undefined) {
+    await app.register(resultRoutes({ ...deps.results, index: deps.index }));
+  }
   await app.register(metricsRoutes({ registry: deps.metricsRegistry }));
   await app.register(stowRsRoutes({ ...deps.stow, role: 'ingest' }), { prefix: '/dicomweb' });
   app.get('/api/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () =>

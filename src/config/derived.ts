@@ -3,7 +3,48 @@
  */
 import type { FoveaConfig } from './schema.ts';
 
+/** A rollout phase. */
+export type Phase = 'off' | 'silent' | 'assistive' | 'integrated';
+
+/** Where results are delivered. */
+export interface DeliveryDestination {
+  readonly id: string;
+  readonly pacs: string;
+  readonly protocol: 'dimse' | 'stow-rs';
+}
+
 /** Whether the PACS watcher runs: explicitly set, or on when the watched PACS has a DICOMweb URL. */
 export function watchEnabled(config: FoveaConfig): boolean {
   return config.watch.enabled ?? config.pacs[config.watch.pacs]?.dicomweb !== undefined;
+}
+
+/**
+ * The rollout phase of a use case at a site: `FOVEA_PHASES` overrides (the use case, then `*`), the use
+ * case's phase for the site, its phase, then the profile's default — `assistive` in the demo profile,
+ * `silent` in production (a use case nobody has set a phase for never reaches clinicians).
+ */
+export function phaseFor(config: FoveaConfig, useCase: string, site: string): Phase {
+  const entry = config.routing.useCases[useCase];
+  return (
+    config.rollout.overrides[useCase] ??
+    config.rollout.overrides['*'] ??
+    entry?.sitePhases?.[site] ??
+    entry?.phase ??
+    (config.profile === 'demo' ? 'assistive' : 'silent')
+  );
+}
+
+/** The delivery destinations: configured, or the default PACS (DIMSE when it has a DIMSE peer, else STOW-RS). */
+export function deliveryDestinations(config: FoveaConfig): DeliveryDestination[] {
+  if (config.delivery.destinations !== undefined) {
+    return config.delivery.destinations;
+  }
+  const pacs = config.pacs.default;
+  if (pacs?.dimse !== undefined) {
+    return [{ id: 'default-pacs', pacs: 'default', protocol: 'dimse' }];
+  }
+  if (pacs?.dicomweb !== undefined) {
+    return [{ id: 'default-pacs', pacs: 'default', protocol: 'stow-rs' }];
+  }
+  return [];
 }

@@ -21,4 +21,4 @@ export {
   type RuleMatchConfig,
   type SiteConfig,
 } from './schema.ts';
-export { watchEnabled } from './derived.ts';
+export { deliveryDestinations, phaseFor, watchEnabled, type DeliveryDestination, type Phase } from './derived.ts';

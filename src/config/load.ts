@@ -81,6 +81,7 @@ export const configEnvironmentVariables: readonly string[] = [
   ...envMap.map(([name]) => name),
   'FOVEA_PACS_DIMSE',
   'FOVEA_DICOM_ALLOWED_CALLERS',
+  'FOVEA_PHASES',
 ];
 
 function coerce(
@@ -142,6 +143,22 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv, issues: ConfigIssu
     } else {
       setPath(out, 'pacs.default.dimse', peer);
     }
+  }
+  const phases = env.FOVEA_PHASES;
+  if (phases !== undefined && phases !== '') {
+    const overrides: Record<string, string> = {};
+    for (const entry of phases.split(',')) {
+      const [useCase = '', phase = ''] = entry.trim().split(':');
+      if (useCase === '' || !['off', 'silent', 'assistive', 'integrated'].includes(phase)) {
+        issues.push({
+          path: 'env FOVEA_PHASES',
+          message: `"${entry.trim()}" must be use-case:phase with phase off, silent, assistive or integrated`,
+        });
+      } else {
+        overrides[useCase] = phase;
+      }
+    }
+    setPath(out, 'rollout.overrides', overrides);
   }
   const callers = env.FOVEA_DICOM_ALLOWED_CALLERS;
   if (callers !== undefined && callers !== '') {

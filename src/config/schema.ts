@@ -97,11 +97,25 @@ export const RuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** A use case: a clinical purpose and the analyzers that serve it. */
+const phaseValue = Type.Union(
+  [Type.Literal('off'), Type.Literal('silent'), Type.Literal('assistive'), Type.Literal('integrated')],
+  {
+    description:
+      'Rollout phase: off (not analysed), silent (stored, never delivered nor shown), assistive and integrated (delivered as preliminary).',
+  },
+);
+
+/** A use case: a clinical purpose, the analyzers that serve it, and its rollout phase (per site). */
 export const UseCaseSchema = Type.Object(
   {
     description: Type.Optional(Type.String()),
     analyzers: Type.Optional(Type.Array(Type.String())),
+    phase: Type.Optional(phaseValue),
+    sitePhases: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), phaseValue, {
+        description: 'Phase per site id, overriding `phase`.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -181,13 +195,66 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    analysis: Type.Object(
+      {
+        workers: Type.Integer({
+          minimum: 1,
+          maximum: 64,
+          default: 1,
+          description: 'Analyzer worker threads.',
+        }),
+        concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 2, description: 'Jobs run at once.' }),
+        leaseSeconds: Type.Number({ minimum: 1, default: 30 }),
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+        retryBaseSeconds: Type.Number({ minimum: 0.01, default: 2 }),
+        retryMaxSeconds: Type.Number({ minimum: 0.01, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    rollout: Type.Object(
+      {
+        overrides: Type.Record(Type.String(), phaseValue, {
+          default: {},
+          description: 'Phase per use case (`*` for all) that overrides the use cases; set by FOVEA_PHASES.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    delivery: Type.Object(
+      {
+        destinations: Type.Optional(
+          Type.Array(
+            Type.Object(
+              {
+                id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 }),
+                pacs: Type.String({ description: 'A key of `pacs`.' }),
+                protocol: Type.Union([Type.Literal('dimse'), Type.Literal('stow-rs')]),
+              },
+              { additionalProperties: false },
+            ),
+            {
+              description:
+                'Where results go. Default: the default PACS, over DIMSE when FOVEA_PACS_DIMSE is set, else STOW-RS.',
+            },
+          ),
+        ),
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+        retryBaseSeconds: Type.Number({ minimum: 0.01, default: 1 }),
+        retryMaxSeconds: Type.Number({ minimum: 0.01, default: 300 }),
+        timeoutSeconds: Type.Number({ minimum: 1, default: 60 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     defaultSite: Type.String({ default: 'default' }),
     sites: Type.Array(SiteSchema, { default: [] }),
     routing: Type.Object(
       {
         useCases: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), UseCaseSchema, {
           default: {
-            'image-quality': { description: 'Gradability of colour fundus photographs', analyzers: [] },
+            'image-quality': {
+              description: 'Gradability of colour fundus photographs',
+              analyzers: ['fundus-quality'],
+            },
             'dr-screening': { description: 'Diabetic retinopathy screening', analyzers: [] },
             'dme-quantification': { description: 'Macular OCT: thickness and fluid', analyzers: [] },
             'glaucoma-progression': { description: 'Serial visual fields and RNFL', analyzers: [] },

@@ -68,6 +68,40 @@ export function checkSemantics(config: FoveaConfig): ConfigIssue[] {
       issues.push({ path: `${base}.match`, message: 'a rule must have at least one criterion' });
     }
   });
+  for (const useCase of Object.keys(config.rollout.overrides)) {
+    if (useCase !== '*' && !Object.hasOwn(config.routing.useCases, useCase)) {
+      issues.push({ path: `rollout.overrides.${useCase}`, message: `unknown use case "${useCase}"` });
+    }
+  }
+  for (const [id, useCase] of Object.entries(config.routing.useCases)) {
+    for (const site of Object.keys(useCase.sitePhases ?? {})) {
+      if (!siteIds.has(site)) {
+        issues.push({ path: `routing.useCases.${id}.sitePhases`, message: `unknown site "${site}"` });
+      }
+    }
+  }
+  (config.delivery.destinations ?? []).forEach((destination, index) => {
+    const pacs = config.pacs[destination.pacs];
+    if (pacs === undefined) {
+      issues.push({
+        path: `delivery.destinations.${index}.pacs`,
+        message: `unknown PACS "${destination.pacs}"`,
+      });
+    } else if (destination.protocol === 'dimse' && pacs.dimse === undefined) {
+      issues.push({
+        path: `delivery.destinations.${index}.protocol`,
+        message: `PACS "${destination.pacs}" has no DIMSE peer (set pacs.${destination.pacs}.dimse or FOVEA_PACS_DIMSE)`,
+      });
+    } else if (destination.protocol === 'stow-rs' && pacs.dicomweb === undefined) {
+      issues.push({
+        path: `delivery.destinations.${index}.protocol`,
+        message: `PACS "${destination.pacs}" has no DICOMweb URL`,
+      });
+    }
+  });
+  for (const id of duplicates((config.delivery.destinations ?? []).map((destination) => destination.id))) {
+    issues.push({ path: 'delivery.destinations', message: `destination id "${id}" is used twice` });
+  }
   const watched = config.pacs[config.watch.pacs];
   if (config.watch.enabled === true && watched?.dicomweb === undefined) {
     issues.push({

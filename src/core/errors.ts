@@ -142,6 +142,14 @@ export const errorCatalogue = {
     hl7: 'AE',
     title: 'No such resource',
   },
+  FOVEA_HTTP_CONFLICT: {
+    category: 'input',
+    retryable: false,
+    http: 409,
+    dimse: 0xc000,
+    hl7: 'AE',
+    title: 'The request conflicts with the current state of the resource',
+  },
   FOVEA_HTTP_NOT_ACCEPTABLE: {
     category: 'input',
     retryable: false,

@@ -63,6 +63,15 @@ export interface InstanceIndex {
   /** Stores the Case and route and moves the study from `stable` to `routed` if its version is still `version`. */
   saveAssembly(studyInstanceUid: string, version: number, assembly: StudyAssembly): Promise<boolean>;
   getAssembly(studyInstanceUid: string): Promise<StudyAssembly | undefined>;
+  /** Routed studies whose current routing has not been dispatched to analysis yet, oldest first. */
+  studiesToDispatch(limit: number): Promise<{ studyInstanceUid: string; version: number }[]>;
+  /** Records that the routing at `version` was dispatched; false when the study moved on meanwhile. */
+  markDispatched(studyInstanceUid: string, version: number, at: Date): Promise<boolean>;
+  /**
+   * Earlier routed studies of the same patient (same Patient ID and issuer as `studyInstanceUid`) that hold an
+   * instance of one of `modalities`, newest first.
+   */
+  priorStudies(studyInstanceUid: string, modalities: readonly string[], limit: number): Promise<string[]>;
 }
 
 /** What the PACS watcher remembers between polls. */

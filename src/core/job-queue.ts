@@ -54,32 +54,66 @@ export interface JobQuery {
 /** What `fail` decided. */
 export type FailOutcome = 'retrying' | 'dead' | 'lost';
 
+/** The error a failed attempt recorded. */
+export interface JobError {
+  /** A catalogue code (`FOVEA_…`). */
+  readonly code: string;
+  /** Stored with the job and shown in the API; never logged. */
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/**
+ * What a wake-up says: a job of `kind` may be runnable in `inMs` milliseconds (0: now). The delay is measured in
+ * database time by the notifying statement, so a listener can schedule a timer without trusting its own clock
+ * to agree with the database's.
+ */
+export interface JobNotice {
+  readonly kind: string;
+  readonly inMs: number;
+}
+
 /** The queue. */
 export interface JobQueue {
-  /** Adds jobs, idempotent by `(kind, key)`; returns the ids of every spec's job (new or existing). */
+  /**
+   * Adds jobs, idempotent by `(kind, key)`; returns the ids of every spec's job (new or existing), in order.
+   * New jobs are announced (NOTIFY) in the same statement.
+   */
   enqueue(specs: readonly JobSpec[]): Promise<string[]>;
   /**
    * Claims up to `limit` runnable jobs of `kinds` for `workerId` (`FOR UPDATE SKIP LOCKED`): queued jobs whose
-   * `runAt` has come, and running jobs whose lease has expired. Increments `attempts`.
+   * `runAt` has come, and running jobs whose lease has expired with attempts left (taken over). Sets the lease
+   * to `leaseMs` from the database's `now()` and increments `attempts`.
    */
   claim(kinds: readonly string[], workerId: string, leaseMs: number, limit: number): Promise<Job[]>;
-  /** Extends a lease; false when the job is no longer held by `workerId`. */
+  /** Extends a lease to `leaseMs` from now; false when the job is no longer held by `workerId`. */
   extendLease(jobId: string, workerId: string, leaseMs: number): Promise<boolean>;
   /** Marks the job succeeded; false when the lease was lost (another process holds it now). */
   complete(jobId: string, workerId: string): Promise<boolean>;
-  /** Records a failure: back to queued at `retryAt`, or dead when attempts are exhausted or `retryable` is false. */
-  fail(
-    jobId: string,
-    workerId: string,
-    error: { readonly code: string; readonly message: string; readonly retryable: boolean },
-    retryAt: Date,
-  ): Promise<FailOutcome>;
+  /**
+   * Records a failure: back to queued at `retryAt` (this process's clock; the store keeps the delay, measured
+   * from database time), or dead when attempts are exhausted or `retryable` is false. `lost` when `workerId`
+   * no longer holds the job (nothing is recorded).
+   */
+  fail(jobId: string, workerId: string, error: JobError, retryAt: Date): Promise<FailOutcome>;
+  /**
+   * Gives a held job back without counting the attempt (graceful shutdown): queued, runnable now, announced.
+   * False when `workerId` no longer holds it.
+   */
+  release(jobId: string, workerId: string): Promise<boolean>;
+  /**
+   * Moves running jobs of `kinds` whose lease expired during their last allowed attempt to the dead-letter
+   * state (`FOVEA_JOB_LEASE_LOST`), so that a job which keeps killing its process stops being taken over.
+   * Returns them.
+   */
+  reapExpired(kinds: readonly string[]): Promise<Job[]>;
   /** Puts a dead job back in the queue with its attempts reset; false when it is not dead. */
   requeue(jobId: string): Promise<boolean>;
   getJob(jobId: string): Promise<Job | undefined>;
+  /** Jobs matching the filters, newest first. */
   listJobs(query: JobQuery): Promise<Page<Job>>;
-  /** Counts per state (and kind), for metrics and health. */
-  countByState(): Promise<Record<JobState, number>>;
+  /** Counts per state (of one kind, or of all), for metrics and health. */
+  countByState(kind?: string): Promise<Record<JobState, number>>;
   /** Calls `listener` when jobs may have become runnable (LISTEN/NOTIFY); returns the unsubscribe function. */
-  onAvailable(listener: () => void): Promise<() => Promise<void>>;
+  onAvailable(listener: (notice: JobNotice) => void): Promise<() => Promise<void>>;
 }

@@ -2,6 +2,7 @@
  * DICOM unique identifiers.
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part05.html#chapter_9
  */
+import { createHash } from 'node:crypto';
 
 const uidPattern = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$/;
 
@@ -25,4 +26,19 @@ export function isFileSafeUid(value: string): boolean {
 export function newUid(): string {
   const hex = crypto.randomUUID().replaceAll('-', '');
   return `2.25.${BigInt(`0x${hex}`).toString(10)}`;
+}
+
+/**
+ * Derives a stable UID under the 2.25 root from a name (the first 128 bits of its SHA-256, as in a
+ * name-based UUID), so that a repeated step writes the same object with the same UID.
+ * @see https://dicom.nema.org/medical/dicom/current/output/html/part05.html#sect_B.2
+ */
+export function uidFromName(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex').slice(0, 32);
+  return `2.25.${BigInt(`0x${hex}`).toString(10)}`;
+}
+
+/** A short stable id (hex) derived from a name. */
+export function idFromName(name: string): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 32);
 }

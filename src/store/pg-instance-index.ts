@@ -431,6 +431,45 @@ export class PgInstanceIndex implements InstanceIndex {
     const row = result.rows[0];
     return row === undefined ? undefined : reviveAssembly(row);
   }
+
+  async studiesToDispatch(limit: number): Promise<{ studyInstanceUid: string; version: number }[]> {
+    const result = await this.#sql.query<{ study_instance_uid: string; version: number }>(
+      `SELECT study_instance_uid, version FROM study
+       WHERE state = 'routed' AND dispatched_version IS DISTINCT FROM version
+       ORDER BY last_received_at LIMIT $1`,
+      [limit],
+    );
+    return result.rows.map((row) => ({ studyInstanceUid: row.study_instance_uid, version: row.version }));
+  }
+
+  async markDispatched(studyInstanceUid: string, version: number, at: Date): Promise<boolean> {
+    const result = await this.#sql.query(
+      `UPDATE study SET dispatched_version = version, dispatched_at = $3
+       WHERE study_instance_uid = $1 AND version = $2 AND state = 'routed'`,
+      [studyInstanceUid, version, at],
+    );
+    return result.rowCount === 1;
+  }
+
+  async priorStudies(studyInstanceUid: string, modalities: readonly string[], limit: number): Promise<string[]> {
+    const result = await this.#sql.query<{ study_instance_uid: string }>(
+      `SELECT prior.study_instance_uid
+       FROM study current
+       JOIN study prior
+         ON prior.patient_id = current.patient_id
+        AND prior.issuer_of_patient_id IS NOT DISTINCT FROM current.issuer_of_patient_id
+        AND prior.study_instance_uid <> current.study_instance_uid
+        AND prior.state = 'routed'
+        AND COALESCE(prior.study_date, '') <= COALESCE(current.study_date, '99999999')
+       WHERE current.study_instance_uid = $1 AND current.patient_id IS NOT NULL
+         AND EXISTS (SELECT 1 FROM series s WHERE s.study_instance_uid = prior.study_instance_uid
+                     AND s.modality = ANY($2::text[]))
+       ORDER BY prior.study_date DESC NULLS LAST, prior.study_time DESC NULLS LAST
+       LIMIT $3`,
+      [studyInstanceUid, [...modalities], limit],
+    );
+    return result.rows.map((row) => row.study_instance_uid);
+  }
 }
 
 /** Column values of one table, as parallel arrays for `unnest`. */

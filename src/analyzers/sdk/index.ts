@@ -23,3 +23,5 @@ export {
   type PixelAccess,
 } from './analyzer.ts';
 export { validateManifest, type AnalyzerManifest, type AnalyzerOutputKind } from './manifest.ts';
+export type { AnalyzerRunOutcome, AnalyzerRunner } from './runner.ts';
+export { validateOutput } from './validate-output.ts';

@@ -1,0 +1,59 @@
+/**
+ * The explicit registry of built-in analyzers. Adding an analyzer means adding a line here; nothing is
+ * discovered from the file system. `loadRegistry` imports each module and validates its manifest: a
+ * registration error stops boot.
+ */
+import { FoveaError } from '../core/errors.ts';
+import { validateManifest, type Analyzer } from './sdk/index.ts';
+
+/** Where each built-in analyzer's module is (its `analyzer` export). */
+export const builtInAnalyzers: Readonly<Record<string, URL>> = {
+  'fundus-quality': new URL('./fundus-quality/index.ts', import.meta.url),
+};
+
+/** Imports one analyzer module and checks that it exports a valid analyzer with the registered id. */
+export async function loadAnalyzer(id: string, moduleUrl: URL): Promise<Analyzer> {
+  let loaded: { analyzer?: Analyzer };
+  try {
+    loaded = (await import(moduleUrl.href)) as { analyzer?: Analyzer };
+  } catch (error) {
+    throw new FoveaError('FOVEA_ANALYZER_REGISTRATION', {
+      detail: `analyzer ${id}: its module could not be loaded`,
+      path: `analyzers.${id}`,
+      cause: error,
+    });
+  }
+  const analyzer = loaded.analyzer;
+  if (
+    analyzer === undefined ||
+    typeof analyzer.analyze !== 'function' ||
+    typeof analyzer.isApplicable !== 'function'
+  ) {
+    throw new FoveaError('FOVEA_ANALYZER_REGISTRATION', {
+      detail: `analyzer ${id}: the module has no 'analyzer' export with isApplicable and analyze`,
+      path: `analyzers.${id}`,
+    });
+  }
+  const problems = validateManifest(analyzer.manifest);
+  if (analyzer.manifest.id !== id) {
+    problems.push(`id: registered as '${id}' but the manifest says '${analyzer.manifest.id}'`);
+  }
+  if (problems.length > 0) {
+    throw new FoveaError('FOVEA_ANALYZER_REGISTRATION', {
+      detail: `analyzer ${id}: ${problems.join('; ')}`,
+      path: `analyzers.${id}`,
+    });
+  }
+  return analyzer;
+}
+
+/** Loads every analyzer of `modules` (default: the built-ins); throws on the first registration error. */
+export async function loadRegistry(
+  modules: Readonly<Record<string, URL>> = builtInAnalyzers,
+): Promise<Map<string, Analyzer>> {
+  const registry = new Map<string, Analyzer>();
+  for (const [id, url] of Object.entries(modules)) {
+    registry.set(id, await loadAnalyzer(id, url));
+  }
+  return registry;
+}

@@ -1,0 +1,152 @@
+/**
+ * Results: a study's findings (`GET /api/studies/{uid}/findings`, silent-phase ones never included), its
+ * result objects and deliveries, the governance view of every analysis (silent ones included; admin), and
+ * the jobs with their dead-letter state (`GET /api/jobs`, `POST /api/jobs/{id}/requeue`; admin).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { FoveaError } from '../../core/errors.ts';
+import type { InstanceIndex } from '../../core/instance-index.ts';
+import type { JobQueue } from '../../core/job-queue.ts';
+import type { ResultStore } from '../../core/result-store.ts';
+import {
+  AnalysisViewSchema,
+  DeliveryListSchema,
+  FindingListSchema,
+  JobListQuerySchema,
+  JobPageSchema,
+  JobParamsSchema,
+  JobViewSchema,
+} from '../result-schemas.ts';
+import {
+  analysisView,
+  deliveryView,
+  findingView,
+  jobView,
+  resultObjectView,
+  visibleFindings,
+} from '../result-views.ts';
+import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
+
+/** What the result routes read. */
+export interface ResultRouteOptions {
+  readonly index: InstanceIndex;
+  readonly results: ResultStore;
+  readonly jobs: JobQueue;
+}
+
+/** Registers the result routes. */
+export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
+  return async (base) => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const requireStudy = async (uid: string): Promise<void> => {
+      if ((await options.index.getStudy(uid)) === undefined) {
+        throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no such study' });
+      }
+    };
+
+    app.get(
+      '/api/studies/:StudyInstanceUID/findings',
+      {
+        config: { role: 'integration' },
+        schema: {
+          tags: ['results'],
+          summary: "A study's AI findings per eye, with provenance (silent-phase findings are never shown)",
+          params: StudyParamsSchema,
+          response: { 200: FindingListSchema, 404: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const uid = request.params.StudyInstanceUID;
+        await requireStudy(uid);
+        const findings = visibleFindings(await options.results.listAnalyses(uid));
+        return { studyInstanceUid: uid, findings: findings.map(findingView) };
+      },
+    );
+
+    app.get(
+      '/api/studies/:StudyInstanceUID/deliveries',
+      {
+        config: { role: 'integration' },
+        schema: {
+          tags: ['results'],
+          summary: 'The DICOM objects Fovea wrote for a study and the status of each delivery',
+          params: StudyParamsSchema,
+          response: { 200: DeliveryListSchema, 404: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const uid = request.params.StudyInstanceUID;
+        await requireStudy(uid);
+        const [objects, deliveries] = await Promise.all([
+          options.results.listResultObjects(uid),
+          options.results.listDeliveries(uid),
+        ]);
+        return {
+          studyInstanceUid: uid,
+          objects: objects.map(resultObjectView),
+          deliveries: deliveries.map(deliveryView),
+        };
+      },
+    );
+
+    app.get(
+      '/api/governance/studies/:StudyInstanceUID/analyses',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['governance'],
+          summary: 'Every analysis of a study with its phase, raw output and findings (silent ones included)',
+          params: StudyParamsSchema,
+          response: { 200: Type.Array(AnalysisViewSchema), 404: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const uid = request.params.StudyInstanceUID;
+        await requireStudy(uid);
+        return (await options.results.listAnalyses(uid)).map(analysisView);
+      },
+    );
+
+    app.get(
+      '/api/jobs',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['operations'],
+          summary: 'Analysis and delivery jobs, filterable by state (dead = the dead-letter queue)',
+          querystring: JobListQuerySchema,
+          response: { 200: JobPageSchema, 400: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const page = await options.jobs.listJobs(request.query);
+        return { ...page, items: page.items.map(jobView) };
+      },
+    );
+
+    app.post(
+      '/api/jobs/:id/requeue',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['operations'],
+          summary: 'Puts a dead job back in the queue',
+          params: JobParamsSchema,
+          response: { 200: JobViewSchema, 404: ProblemSchema, 409: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const job = await options.jobs.getJob(request.params.id);
+        if (job === undefined) {
+          throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no such job' });
+        }
+        if (!(await options.jobs.requeue(job.id))) {
+          throw new FoveaError('FOVEA_HTTP_CONFLICT', { detail: 'only a dead job can be requeued' });
+        }
+        return jobView((await options.jobs.getJob(job.id))!);
+      },
+    );
+  };
+}

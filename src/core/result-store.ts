@@ -1,0 +1,74 @@
+/**
+ * The result store port: analyses with their findings and raw output, the DICOM objects Fovea wrote from
+ * them, and the deliveries of those objects to their destinations. Implemented in `store/`.
+ */
+import type { AnalysisRecord, Finding } from './finding.ts';
+
+/** A delivery's state: waiting (or retrying), acknowledged by the destination, or given up. */
+export type DeliveryState = 'pending' | 'delivered' | 'dead';
+
+/** How an object reaches a destination. */
+export type DeliveryProtocol = 'dimse' | 'stow-rs';
+
+/** An object Fovea wrote for delivery (an SR, later SEG, presentation state …). */
+export interface ResultObject {
+  readonly sopInstanceUid: string;
+  readonly sopClassUid: string;
+  readonly seriesInstanceUid: string;
+  readonly studyInstanceUid: string;
+  readonly analysisId: string;
+  /** `sr`, `kos`, `seg`, `pr`. */
+  readonly kind: string;
+  /** Path of the Part 10 file relative to the data directory. */
+  readonly path: string;
+  /** `preliminary`, `final` or `corrected`. */
+  readonly status: string;
+  readonly createdAt: Date;
+}
+
+/** One object to one destination. */
+export interface Delivery {
+  readonly id: string;
+  readonly sopInstanceUid: string;
+  readonly studyInstanceUid: string;
+  readonly destination: string;
+  readonly protocol: DeliveryProtocol;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly lastError?: { readonly code: string; readonly message: string };
+  readonly createdAt: Date;
+  readonly deliveredAt?: Date;
+}
+
+/** The store of analyses, findings, result objects and deliveries. */
+export interface ResultStore {
+  /**
+   * Stores an analysis and its findings in one transaction, idempotent by analysis id: a second call with the
+   * same id stores nothing and returns false.
+   */
+  saveAnalysis(record: AnalysisRecord): Promise<boolean>;
+  getAnalysis(analysisId: string): Promise<AnalysisRecord | undefined>;
+  listAnalyses(studyInstanceUid: string): Promise<AnalysisRecord[]>;
+  listFindings(studyInstanceUid: string): Promise<Finding[]>;
+  /** Records an object and its deliveries, idempotent by SOP Instance UID and delivery id. */
+  saveResultObject(
+    object: ResultObject,
+    deliveries: readonly Pick<Delivery, 'id' | 'destination' | 'protocol'>[],
+  ): Promise<void>;
+  getResultObject(sopInstanceUid: string): Promise<ResultObject | undefined>;
+  listResultObjects(studyInstanceUid: string): Promise<ResultObject[]>;
+  getDelivery(deliveryId: string): Promise<Delivery | undefined>;
+  listDeliveries(studyInstanceUid: string): Promise<Delivery[]>;
+  /** Counts an attempt; `error` set when it failed, `dead` when no retry will follow. */
+  recordDeliveryAttempt(
+    deliveryId: string,
+    outcome:
+      | { readonly delivered: true }
+      | {
+          readonly delivered: false;
+          readonly dead: boolean;
+          readonly code: string;
+          readonly message: string;
+        },
+  ): Promise<void>;
+}

@@ -1,0 +1,97 @@
+/**
+ * The {@link ResultSender} over the configured PACS: DIMSE C-STORE (one association per delivery) or
+ * DICOMweb STOW-RS. Any answer but success is an error, retryable unless the PACS refused the object itself.
+ * @see https://dicom.nema.org/medical/dicom/current/output/html/part04.html#sect_B.2.3 (C-STORE status)
+ * @see https://dicom.nema.org/medical/dicom/current/output/html/part18.html#sect_10.5 (STOW-RS)
+ */
+import type { DeliveryDestination, FoveaConfig } from '../config/index.ts';
+import { FoveaError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ResultObject } from '../core/result-store.ts';
+import { readPart10Meta } from '../dicom/codec/index.ts';
+import { DicomWebClient } from '../dicom/dicomweb/index.ts';
+import { classifyStatus, StoreScu } from '../dicom/dimse/index.ts';
+import type { ResultSender } from './deliver-step.ts';
+
+/** Sends results to the PACS of `config`. */
+export function pacsResultSender(config: FoveaConfig, logger: Logger): ResultSender {
+  const timeoutMs = config.delivery.timeoutSeconds * 1000;
+  const clients = new Map<string, DicomWebClient>();
+  const webClient = (pacsId: string): DicomWebClient => {
+    let client = clients.get(pacsId);
+    const web = config.pacs[pacsId]?.dicomweb;
+    if (client === undefined) {
+      if (web === undefined) {
+        throw new FoveaError('FOVEA_DELIVERY_DESTINATION_UNKNOWN', {
+          detail: `PACS "${pacsId}" has no DICOMweb URL`,
+        });
+      }
+      const auth =
+        web.bearerToken !== undefined
+          ? { bearer: web.bearerToken }
+          : web.user !== undefined
+            ? { user: web.user, password: web.password ?? '' }
+            : undefined;
+      client = new DicomWebClient({
+        baseUrl: web.url,
+        timeoutMs,
+        logger,
+        ...(auth === undefined ? {} : { auth }),
+      });
+      clients.set(pacsId, client);
+    }
+    return client;
+  };
+  return {
+    async send(destination: DeliveryDestination, object: ResultObject, part10: Buffer): Promise<void> {
+      if (destination.protocol === 'stow-rs') {
+        const result = await webClient(destination.pacs).storeInstances([part10], object.studyInstanceUid);
+        if (result.status !== 200) {
+          throw new FoveaError('FOVEA_DELIVERY_FAILED', {
+            detail: `STOW-RS answered ${result.status}`,
+          });
+        }
+        return;
+      }
+      const peer = config.pacs[destination.pacs]?.dimse;
+      if (peer === undefined) {
+        throw new FoveaError('FOVEA_DELIVERY_DESTINATION_UNKNOWN', {
+          detail: `PACS "${destination.pacs}" has no DIMSE peer`,
+        });
+      }
+      const meta = readPart10Meta(part10);
+      if (meta === undefined) {
+        throw new FoveaError('FOVEA_INTERNAL', { detail: 'the result object is not a Part 10 file' });
+      }
+      const scu = await StoreScu.connect(
+        {
+          host: peer.host,
+          port: peer.port,
+          callingAet: config.dicom.aeTitle,
+          calledAet: peer.aeTitle,
+          timeoutMs,
+          logger,
+        },
+        [{ sopClassUid: object.sopClassUid, transferSyntaxes: [meta.transferSyntaxUid] }],
+      );
+      try {
+        const outcome = await scu.store({
+          sopClassUid: object.sopClassUid,
+          sopInstanceUid: object.sopInstanceUid,
+          transferSyntaxUid: meta.transferSyntaxUid,
+          dataset: part10.subarray(meta.byteLength),
+        });
+        const status = classifyStatus(outcome.status);
+        if (status === 'failure') {
+          throw new FoveaError('FOVEA_DELIVERY_FAILED', {
+            detail: `C-STORE status 0x${outcome.status.toString(16).padStart(4, '0')}`,
+          });
+        }
+      } finally {
+        await scu.release().catch(() => {
+          scu.abort();
+        });
+      }
+    },
+  };
+}

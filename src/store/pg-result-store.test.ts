@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AnalysisRecord } from '../core/finding.ts';
+import type { InstanceRecord } from '../core/instance.ts';
+import { newUid } from '../core/uid.ts';
+import { createTestDatabase, testBackends, type TestDatabase } from '../../test/peers/databases.ts';
+import { openStore, PgResultStore, type Store } from './index.ts';
+
+function instance(
+  studyInstanceUid: string,
+  patientId: string,
+  studyDate: string,
+  modality: string,
+): InstanceRecord {
+  return {
+    sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.5.1',
+    sopInstanceUid: newUid(),
+    studyInstanceUid,
+    seriesInstanceUid: newUid(),
+    transferSyntaxUid: '1.2.840.10008.1.2.1',
+    patientId,
+    studyDate,
+    modality,
+    eye: 'R',
+    spoolPath: 'studies/x/y.dcm',
+    sizeBytes: 10,
+    receivedAt: new Date('2026-01-02T10:00:00Z'),
+    origin: { protocol: 'dimse', peerAddress: '127.0.0.1', requestId: 'r', site: 'default' },
+  };
+}
+
+async function route(store: Store, uid: string): Promise<number> {
+  const study = (await store.index.getStudy(uid))!;
+  assert.ok(await store.index.markStable(uid, study.version, new Date()));
+  const now = new Date();
+  assert.ok(
+    await store.index.saveAssembly(uid, study.version + 1, {
+      case: {
+        studyInstanceUid: uid,
+        site: 'default',
+        eyes: [],
+        bothEyes: [],
+        unknownEye: [],
+        assembledAt: now,
+      },
+      route: { studyInstanceUid: uid, site: 'default', useCases: [], rules: [], evaluatedAt: now },
+    }),
+  );
+  return study.version + 2;
+}
+
+function analysis(studyInstanceUid: string, id: string): AnalysisRecord {
+  const provenance = {
+    analyzerId: 'fundus-quality',
+    analyzerVersion: '1.0.0',
+    modelHash: 'a'.repeat(64),
+    inputSopInstanceUids: ['1.2.3'],
+    startedAt: new Date('2026-01-02T10:00:00Z'),
+    finishedAt: new Date('2026-01-02T10:00:01Z'),
+  };
+  return {
+    id,
+    studyInstanceUid,
+    analyzerId: 'fundus-quality',
+    analyzerVersion: '1.0.0',
+    useCase: 'image-quality',
+    phase: 'assistive',
+    status: 'succeeded',
+    raw: { images: [{ sharpness: 0.5 }] },
+    provenance,
+    findings: (['R', 'L'] as const).map((eye) => ({
+      id: `${id}-${eye}`,
+      analysisId: id,
+      studyInstanceUid,
+      eye,
+      useCase: 'image-quality',
+      key: 'quality',
+      value: {
+        kind: 'quality',
+        verdict: eye === 'R' ? 'gradable' : 'ungradable',
+        score: eye === 'R' ? 0.9 : 0.2,
+        reasons: eye === 'R' ? [] : ['blur'],
+        components: { sharpness: 0.5 },
+      },
+      sourceSopInstanceUids: ['1.2.3'],
+      status: 'preliminary',
+      createdAt: provenance.finishedAt,
+      provenance,
+    })),
+  };
+}
+
+for (const backend of await testBackends()) {
+  describe(`PgResultStore and dispatch bookkeeping on ${backend}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+    let results: PgResultStore;
+
+    before(async () => {
+      database = await createTestDatabase(backend);
+      store = await openStore(database.location);
+      results = new PgResultStore(store.sql);
+    });
+    after(async () => {
+      await store.close();
+      await database.dispose();
+    });
+
+    it('lists routed studies to dispatch until they are marked, and again after a re-route', async () => {
+      const uid = newUid();
+      await store.index.recordInstances([instance(uid, 'P-D', '20260101', 'OP')]);
+      const version = await route(store, uid);
+      assert.deepEqual(
+        (await store.index.studiesToDispatch(10)).filter((entry) => entry.studyInstanceUid === uid),
+        [{ studyInstanceUid: uid, version }],
+      );
+      assert.equal(await store.index.markDispatched(uid, version - 1, new Date()), false);
+      assert.equal(await store.index.markDispatched(uid, version, new Date()), true);
+      assert.deepEqual(
+        (await store.index.studiesToDispatch(10)).filter((entry) => entry.studyInstanceUid === uid),
+        [],
+      );
+    });
+
+    it('finds priors of the same patient and modality, newest first', async () => {
+      const [old, middle, current, otherPatient, otherModality] = [
+        newUid(),
+        newUid(),
+        newUid(),
+        newUid(),
+        newUid(),
+      ];
+      await store.index.recordInstances([
+        instance(old, 'P-PRIOR', '20200101', 'OPT'),
+        instance(middle, 'P-PRIOR', '20230101', 'OPT'),
+        instance(current, 'P-PRIOR', '20260101', 'OPT'),
+        instance(otherPatient, 'P-OTHER', '20230101', 'OPT'),
+        instance(otherModality, 'P-PRIOR', '20240101', 'OPV'),
+      ]);
+      for (const uid of [old, middle, current, otherPatient, otherModality]) {
+        await route(store, uid);
+      }
+      assert.deepEqual(await store.index.priorStudies(current, ['OPT'], 10), [middle, old]);
+      assert.deepEqual(await store.index.priorStudies(current, ['OPV'], 10), [otherModality]);
+    });
+
+    it('stores an analysis with its findings once, and reads it back', async () => {
+      const uid = newUid();
+      await store.index.recordInstances([instance(uid, 'P-A', '20260101', 'OP')]);
+      const record = analysis(uid, `an-${newUid()}`);
+      assert.equal(await results.saveAnalysis(record), true);
+      assert.equal(await results.saveAnalysis(record), false);
+      const back = await results.getAnalysis(record.id);
+      assert.ok(back);
+      assert.equal(back.findings.length, 2);
+      assert.deepEqual(
+        back.findings.map((finding) => [
+          finding.eye,
+          finding.value.kind === 'quality' && finding.value.verdict,
+        ]),
+        [
+          ['R', 'gradable'],
+          ['L', 'ungradable'],
+        ],
+      );
+      assert.equal(back.findings[0]!.provenance.analyzerVersion, '1.0.0');
+      assert.deepEqual(back.raw, { images: [{ sharpness: 0.5 }] });
+      assert.equal((await results.listFindings(uid)).length, 2);
+    });
+
+    it('records result objects and deliveries idempotently, with attempts and the final state', async () => {
+      const uid = newUid();
+      await store.index.recordInstances([instance(uid, 'P-O', '20260101', 'OP')]);
+      const record = analysis(uid, `an-${newUid()}`);
+      await results.saveAnalysis(record);
+      const object = {
+        sopInstanceUid: newUid(),
+        sopClassUid: '1.2.840.10008.5.1.4.1.1.88.34',
+        seriesInstanceUid: newUid(),
+        studyInstanceUid: uid,
+        analysisId: record.id,
+        kind: 'sr',
+        path: 'results/x.dcm',
+        status: 'preliminary',
+        createdAt: new Date(),
+      };
+      const deliveryId = `de-${newUid()}`;
+      await results.saveResultObject(object, [{ id: deliveryId, destination: 'pacs', protocol: 'dimse' }]);
+      await results.saveResultObject(object, [{ id: deliveryId, destination: 'pacs', protocol: 'dimse' }]);
+      assert.equal((await results.listResultObjects(uid)).length, 1);
+      assert.equal((await results.listDeliveries(uid)).length, 1);
+      await results.recordDeliveryAttempt(deliveryId, {
+        delivered: false,
+        dead: false,
+        code: 'FOVEA_DIMSE_PEER',
+        message: 'down',
+      });
+      let delivery = await results.getDelivery(deliveryId);
+      assert.equal(delivery?.state, 'pending');
+      assert.equal(delivery?.attempts, 1);
+      assert.equal(delivery?.lastError?.code, 'FOVEA_DIMSE_PEER');
+      await results.recordDeliveryAttempt(deliveryId, { delivered: true });
+      delivery = await results.getDelivery(deliveryId);
+      assert.equal(delivery?.state, 'delivered');
+      assert.equal(delivery?.attempts, 2);
+      assert.ok(delivery?.deliveredAt instanceof Date);
+      assert.equal(delivery?.lastError, undefined);
+    });
+  });
+}
