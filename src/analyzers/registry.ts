@@ -3,8 +3,7 @@
  * discovered from the file system. `loadRegistry` imports each module and validates its manifest: a
  * registration error stops boot.
  */
-import { FoveaError } from '../core/errors.ts';
-import { validateManifest, type Analyzer } from './sdk/index.ts';
+import { FoveaError, validateManifest, type Analyzer } from './sdk/index.ts';
 
 /** Where each built-in analyzer's module is (its `analyzer` export). */
 export const builtInAnalyzers: Readonly<Record<string, URL>> = {

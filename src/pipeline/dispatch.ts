@@ -33,6 +33,7 @@ export interface DispatcherDependencies {
 export class Dispatcher {
   readonly #deps: DispatcherDependencies;
   #running: Promise<number> | undefined;
+  /** Set when a sweep is asked for while one runs: the running one goes round once more. */
   #again = false;
 
   constructor(deps: DispatcherDependencies) {
@@ -48,14 +49,19 @@ export class Dispatcher {
     this.#running = (async () => {
       let total = 0;
       do {
-        this.#again = false;
         total += await this.#sweepOnce();
-      } while (this.#again);
+      } while (this.#takeAgain());
       return total;
     })().finally(() => {
       this.#running = undefined;
     });
     return this.#running;
+  }
+
+  #takeAgain(): boolean {
+    const again = this.#again;
+    this.#again = false;
+    return again;
   }
 
   /** Sweeps now, logging (not throwing) failures: for callbacks. */

@@ -25,3 +25,5 @@ export {
 export { validateManifest, type AnalyzerManifest, type AnalyzerOutputKind } from './manifest.ts';
 export type { AnalyzerRunOutcome, AnalyzerRunner } from './runner.ts';
 export { validateOutput } from './validate-output.ts';
+export { checkAnalyzerContract, type ContractCases } from './contract.ts';
+export { FoveaError } from '../../core/errors.ts';
