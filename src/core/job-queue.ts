@@ -64,12 +64,12 @@ export interface JobError {
 }
 
 /**
- * What a wake-up says: a job of `kind` may be runnable in `inMs` milliseconds (0: now). The delay is measured in
- * database time by the notifying statement, so a listener can schedule a timer without trusting its own clock
- * to agree with the database's.
+ * What a wake-up says: a job of `kind` (absent when the notice did not say) may be runnable in `inMs`
+ * milliseconds (0: now). The delay is measured in database time by the notifying statement, so a listener can
+ * schedule a timer without trusting its own clock to agree with the database's.
  */
 export interface JobNotice {
-  readonly kind: string;
+  readonly kind?: string;
   readonly inMs: number;
 }
 

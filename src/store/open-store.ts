@@ -5,8 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceIndex, WatchCursorStore } from '../core/instance-index.ts';
+import type { JobQueue } from '../core/job-queue.ts';
 import { migrate } from './migrate.ts';
 import { PgInstanceIndex } from './pg-instance-index.ts';
+import { PgJobQueue } from './pg-job-queue.ts';
 import { PgWatchCursorStore } from './pg-watch-cursor-store.ts';
 import { openPglite } from './pglite-client.ts';
 import { openPostgres } from './pg-client.ts';
@@ -17,6 +19,8 @@ export interface Store {
   readonly sql: SqlClient;
   readonly index: InstanceIndex;
   readonly watchCursors: WatchCursorStore;
+  /** The durable job queue (ADR 0004). */
+  readonly jobs: JobQueue;
   /** Migration versions applied while opening. */
   readonly migrated: readonly number[];
   close(): Promise<void>;
@@ -46,6 +50,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     sql,
     index: new PgInstanceIndex(sql),
     watchCursors: new PgWatchCursorStore(sql),
+    jobs: new PgJobQueue(sql),
     migrated,
     close: () => sql.close(),
   };
