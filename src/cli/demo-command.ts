@@ -8,10 +8,45 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCohort } from '../synth/index.ts';
-import { startGateway } from '../main/index.ts';
+import { startGateway, type Gateway } from '../main/index.ts';
 import { sendDicomFiles } from './send-command.ts';
 import { createProgress } from './progress.ts';
 import { configFromArgv, runUntilSignalled } from './serve-command.ts';
+
+/** Waits until the analyses of the sent studies are done, then prints their per-eye findings. */
+async function printFindings(gateway: Gateway): Promise<void> {
+  const deadline = Date.now() + 10 * 60_000;
+  let quietRounds = 0;
+  while (Date.now() < deadline && quietRounds < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const receiving = await gateway.store.index.listStudies({ state: 'receiving', limit: 1, offset: 0 });
+    const stable = await gateway.store.index.listStudies({ state: 'stable', limit: 1, offset: 0 });
+    const jobs = await gateway.store.jobs.countByState();
+    const idle = receiving.total === 0 && stable.total === 0 && jobs.queued === 0 && jobs.running === 0;
+    quietRounds = idle ? quietRounds + 1 : 0;
+  }
+  const studies = await gateway.store.index.listStudies({ limit: 500, offset: 0 });
+  console.log('\nAI findings (AI-generated — verify; preliminary until a clinician signs off):');
+  for (const study of studies.items) {
+    const analyses = await gateway.results.listAnalyses(study.studyInstanceUid);
+    const lines = analyses.flatMap((analysis) =>
+      analysis.findings.map((finding) => {
+        const value = finding.value;
+        const text =
+          value.kind === 'quality'
+            ? `${value.verdict} (score ${value.score.toFixed(2)}${value.reasons.length > 0 ? `; ${value.reasons.join(', ')}` : ''})`
+            : value.kind;
+        return `    ${finding.eye}  ${finding.useCase}: ${text}  [${analysis.analyzerId}@${analysis.analyzerVersion}, ${analysis.phase}]`;
+      }),
+    );
+    if (lines.length > 0) {
+      console.log(
+        `  ${study.patientId ?? '?'} ${study.studyDate ?? ''} ${study.modalities.join('/')}  ${gateway.httpUrl}/api/studies/${study.studyInstanceUid}/findings`,
+      );
+      console.log(lines.join('\n'));
+    }
+  }
+}
 
 /** Runs `fovea demo [--patients N] [--no-send] [serve flags…]`. */
 export async function runDemoCommand(argv: readonly string[]): Promise<number> {
@@ -76,6 +111,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
     for (const failure of report.failed.slice(0, 5)) {
       console.log(`  failed: ${join(failure.path)}: ${failure.reason}`);
     }
+    await printFindings(gateway);
   }
   await runUntilSignalled(gateway);
   return 0;

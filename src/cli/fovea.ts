@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `fovea` command: serve, demo, send, config check.
+ * The `fovea` command: serve, demo, synth, send, analyze, config check.
  */
+import { runAnalyzeCommand } from './analyze-command.ts';
 import { runConfigCommand } from './config-command.ts';
 import { runDemoCommand } from './demo-command.ts';
 import { runSendCommand } from './send-command.ts';
@@ -15,6 +16,7 @@ commands:
   demo                       run the gateway on the demo profile and send it a synthetic cohort
   synth --kind K --out DIR   generate synthetic ophthalmic studies with ground truth
   send PATH... --to H:P      send DICOM files and folders with C-STORE
+  analyze PATH... --json     run the analyzers on DICOM files without a server (--out DIR: write the SR)
   config check [FILE]        validate a configuration file
 `;
 
@@ -27,6 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runDemoCommand(rest);
     case 'send':
       return runSendCommand(rest);
+    case 'analyze':
+      return runAnalyzeCommand(rest);
     case 'config':
       return runConfigCommand(rest);
     case 'synth':

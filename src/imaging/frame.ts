@@ -11,6 +11,8 @@ export interface DecodedFrame {
   readonly samplesPerPixel: 1 | 3;
   /** 8 or 16; `data` is a Uint8Array or Uint16Array accordingly. */
   readonly bitsAllocated: 8 | 16;
+  /** Bits Stored (0028,0101): values lie in [0, 2^bitsStored − 1]; absent means `bitsAllocated`. */
+  readonly bitsStored?: number;
   /** `MONOCHROME2` or `RGB` after decoding (YBR and MONOCHROME1 are converted). */
   readonly photometricInterpretation: 'MONOCHROME2' | 'RGB';
   readonly data: Uint8Array | Uint16Array;

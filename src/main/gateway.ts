@@ -4,16 +4,27 @@
  */
 import { mkdirSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { buildApi, createPrometheusMetrics, type ExplainView, type HealthView } from '../api/index.ts';
-import { watchEnabled, type FoveaConfig } from '../config/index.ts';
+import { AnalyzerPool } from '../analyzers/host/index.ts';
+import { deliveryDestinations, watchEnabled, type FoveaConfig } from '../config/index.ts';
+import type { Job } from '../core/job-queue.ts';
 import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
 import { acceptedStorageSopClasses, acceptedTransferSyntaxes } from '../dicom/codec/index.ts';
 import { DicomWebClient } from '../dicom/dicomweb/index.ts';
 import { startDimseServer, type DimseServer, type PresentationContextTable } from '../dicom/dimse/index.ts';
+import { runAnalyzeJob, type AnalyzeStepDependencies } from '../pipeline/analyze-step.ts';
 import { Assembler } from '../pipeline/assemble.ts';
+import { runDeliverJob } from '../pipeline/deliver-step.ts';
+import { Dispatcher, type AnalyzeJobPayload } from '../pipeline/dispatch.ts';
+import { JobRunner } from '../pipeline/job-runner.ts';
+import { indexPriorFinder } from '../pipeline/priors.ts';
+import { publishAnalysis } from '../pipeline/publish.ts';
+import { foveaDevice } from '../pipeline/result-objects.ts';
+import { pacsResultSender } from '../pipeline/result-sender.ts';
 import { dimseIngestHandlers } from '../pipeline/dimse-ingest.ts';
 import { Ingest } from '../pipeline/ingest.ts';
 import { PacsWatcher } from '../pipeline/pacs-watcher.ts';
@@ -21,7 +32,7 @@ import { routeStudy } from '../pipeline/route.ts';
 import { resolveSite } from '../pipeline/site.ts';
 import { stowIngestHandlers } from '../pipeline/stow-ingest.ts';
 import { FileSpool } from '../store/file-spool.ts';
-import { openStore, type Store } from '../store/index.ts';
+import { openStore, PgResultStore, type Store } from '../store/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createLogger } from './logger.ts';
 
@@ -36,6 +47,9 @@ export interface Gateway {
   readonly ingest: Ingest;
   readonly assembler: Assembler;
   readonly watcher: PacsWatcher | undefined;
+  readonly results: PgResultStore;
+  readonly dispatcher: Dispatcher;
+  readonly analyzers: AnalyzerPool;
   readonly logger: PinoLogger;
   close(): Promise<void>;
 }
@@ -44,6 +58,8 @@ export interface Gateway {
 export interface GatewayOptions {
   /** A logger to use instead of stdout (tests). */
   readonly logger?: PinoLogger;
+  /** Identifies this process's job leases (default: host name and PID). */
+  readonly workerId?: string;
 }
 
 /** The presentation contexts the SCP accepts: configured (or all supported) SOP classes × transfer syntaxes. */
@@ -62,10 +78,19 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     'Fovea starting',
   );
   const dataDir = resolve(config.dataDir);
+  // Analyzers register first: a registration error stops boot before anything else is opened.
+  const analyzers = await AnalyzerPool.start({
+    spoolRoot: join(dataDir, 'spool'),
+    size: config.analysis.workers,
+    logger: log.child({ component: 'analyzers' }),
+  });
   mkdirSync(dataDir, { recursive: true });
   const store = await openStore(
     config.databaseUrl === undefined ? { dataDir } : { databaseUrl: config.databaseUrl, dataDir },
-  );
+  ).catch(async (error: unknown) => {
+    await analyzers.close();
+    throw error;
+  });
   logger.info(
     { event: logEvents.STORE_MIGRATED, backend: store.sql.dialect, applied: store.migrated },
     'store ready',
@@ -75,6 +100,14 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   await spool.cleanTemporary();
   const contexts = presentationContexts(config);
   const assemblerRef: { current?: Assembler } = {};
+  const results = new PgResultStore(store.sql);
+  const dispatcher = new Dispatcher({
+    config,
+    index: store.index,
+    jobs: store.jobs,
+    manifests: analyzers.manifests,
+    logger: log.child({ component: 'dispatch' }),
+  });
   const ingest = new Ingest({
     spool,
     index: store.index,
@@ -92,9 +125,86 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     sweepIntervalMs: config.assembly.sweepIntervalSeconds * 1000,
     logger: log.child({ component: 'assembly' }),
     metrics,
+    onRouted: () => {
+      dispatcher.trigger();
+    },
   });
   assemblerRef.current = assembler;
   assembler.start();
+
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  const destinations = deliveryDestinations(config);
+  const publish = (analysis: Parameters<typeof publishAnalysis>[1]): Promise<void> =>
+    publishAnalysis(
+      {
+        index: store.index,
+        results,
+        jobs: store.jobs,
+        destinations,
+        dataDir,
+        spoolRoot: spool.root,
+        maxDeliveryAttempts: config.delivery.maxAttempts,
+        device: foveaDevice(config.dicom.aeTitle, packageJson.version),
+        logger: log.child({ component: 'publish' }),
+      },
+      analysis,
+    );
+  const analyzeDeps: AnalyzeStepDependencies = {
+    config,
+    index: store.index,
+    results,
+    runner: analyzers,
+    priors: indexPriorFinder(store.index),
+    publish,
+    logger: log.child({ component: 'analysis' }),
+  };
+  const analysisTimeout = (job: Job): number => {
+    const payload = job.payload as unknown as AnalyzeJobPayload;
+    const manifest = analyzers.manifests.find((entry) => entry.id === payload.analyzerId);
+    // The pool enforces the analyzer's own timeout; the job adds room for loading, storing and publishing.
+    return (manifest?.timeoutMs ?? 60_000) + 30_000;
+  };
+  const analysisRunner = new JobRunner({
+    queue: store.jobs,
+    workerId: `${workerId}:analyze`,
+    handlers: { analyze: (job, signal) => runAnalyzeJob(analyzeDeps, job, signal) },
+    concurrency: config.analysis.concurrency,
+    leaseMs: config.analysis.leaseSeconds * 1000,
+    timeoutMs: analysisTimeout,
+    backoff: {
+      baseMs: config.analysis.retryBaseSeconds * 1000,
+      maxMs: config.analysis.retryMaxSeconds * 1000,
+      factor: 2,
+      jitter: 0.3,
+    },
+    logger: log.child({ component: 'jobs', kind: 'analyze' }),
+  });
+  const sender = pacsResultSender(config, log.child({ component: 'delivery' }));
+  const deliveryRunner = new JobRunner({
+    queue: store.jobs,
+    workerId: `${workerId}:deliver`,
+    handlers: {
+      deliver: (job, signal) =>
+        runDeliverJob(
+          { results, destinations, sender, dataDir, logger: log.child({ component: 'delivery' }) },
+          job,
+          signal,
+        ),
+    },
+    concurrency: 2,
+    leaseMs: config.analysis.leaseSeconds * 1000,
+    timeoutMs: config.delivery.timeoutSeconds * 2000,
+    backoff: {
+      baseMs: config.delivery.retryBaseSeconds * 1000,
+      maxMs: config.delivery.retryMaxSeconds * 1000,
+      factor: 2,
+      jitter: 0.2,
+    },
+    logger: log.child({ component: 'jobs', kind: 'deliver' }),
+  });
+  await analysisRunner.start();
+  await deliveryRunner.start();
+  await dispatcher.sweep();
 
   let watcher: PacsWatcher | undefined;
   const watched = config.pacs[config.watch.pacs]?.dicomweb;
@@ -192,6 +302,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     explain,
     health,
     metricsRegistry: registry,
+    results: { results, jobs: store.jobs },
     stow: {
       handlers: stowIngestHandlers(ingest, config.sites, config.defaultSite),
       limits: {
@@ -240,6 +351,9 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     ingest,
     assembler,
     watcher,
+    results,
+    dispatcher,
+    analyzers,
     logger,
     close() {
       closing ??= (async () => {
@@ -249,6 +363,8 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
         await watcher?.stop();
         await ingest.close();
         await assembler.stop();
+        await Promise.all([analysisRunner.stop(), deliveryRunner.stop()]);
+        await analyzers.close();
         await spool.close();
         await store.close();
         logger.info({ event: logEvents.SHUTDOWN_DONE }, 'Fovea stopped');

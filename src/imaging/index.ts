@@ -1,0 +1,16 @@
+/**
+ * Imaging: pixel decoding of DICOM frames and the numeric kernels analyzers share (typed arrays, no per-pixel
+ * allocation).
+ */
+export type { DecodedFrame } from './frame.ts';
+export { countFrames, decodeFrame, isDecodeFailure, readFrameFromFile } from './decode-frame.ts';
+export { createMask, createPlane, countMask, maxSampleValue, type Mask, type Plane } from './plane.ts';
+export { extractChannel, extractGreen } from './channel.ts';
+export { luminance, lumaWeights } from './luminance.ts';
+export { downsampleFrame, downsamplePlane, fitSize, type Region } from './downsample.ts';
+export { gaussianBlur, maskedGaussianBlur } from './gaussian-blur.ts';
+export { laplacian, laplacianVariance } from './laplacian.ts';
+export { tenengrad } from './tenengrad.ts';
+export { histogram, maskedMeanStd, maskedPercentiles, percentile, type Histogram } from './histogram.ts';
+export { dilateMask, erodeMask, openMask } from './morphology.ts';
+export { fillHoles, largestComponent } from './connected-components.ts';

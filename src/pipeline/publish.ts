@@ -1,0 +1,116 @@
+/**
+ * Publishing an analysis: the rollout gate, then the result objects and their deliveries. Silent-phase (and
+ * `off`) results are stored but never leave Fovea. Assistive and integrated results become a preliminary SR
+ * (PARTIAL / UNVERIFIED), written once to the data directory with a SOP Instance UID derived from the
+ * analysis, recorded with one delivery per destination, and handed to `deliver` jobs. Every step is
+ * idempotent, so a retried publish adds nothing.
+ */
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { DeliveryDestination } from '../config/index.ts';
+import type { AnalysisRecord } from '../core/finding.ts';
+import type { InstanceIndex } from '../core/instance-index.ts';
+import type { JobQueue } from '../core/job-queue.ts';
+import { logEvents } from '../core/log-events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ResultStore } from '../core/result-store.ts';
+import { idFromName } from '../core/uid.ts';
+import type { DeviceIdentity } from '../dicom/sr/index.ts';
+import { buildResultObjects } from './result-objects.ts';
+
+/** What publishing needs. */
+export interface PublishDependencies {
+  readonly index: InstanceIndex;
+  readonly results: ResultStore;
+  readonly jobs: JobQueue;
+  readonly destinations: readonly DeliveryDestination[];
+  /** Data directory: result objects go under `results/`. */
+  readonly dataDir: string;
+  /** Root of the spool (source instances). */
+  readonly spoolRoot: string;
+  readonly maxDeliveryAttempts: number;
+  /** The installation written as the SR's device observer. */
+  readonly device?: DeviceIdentity;
+  readonly logger: Logger;
+}
+
+/** Writes `bytes` to `path` durably: temporary file, fsync, rename. */
+async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+}
+
+/** Publishes one stored analysis. */
+export async function publishAnalysis(deps: PublishDependencies, analysis: AnalysisRecord): Promise<void> {
+  const logger = deps.logger.child({ studyInstanceUid: analysis.studyInstanceUid, analysisId: analysis.id });
+  if (analysis.status !== 'succeeded' || analysis.findings.length === 0) {
+    return;
+  }
+  if (analysis.phase === 'silent' || analysis.phase === 'off') {
+    logger.info(
+      { event: logEvents.RESULT_SILENT, phase: analysis.phase, useCase: analysis.useCase },
+      'result kept in Fovea (silent phase)',
+    );
+    return;
+  }
+  if (deps.destinations.length === 0) {
+    return;
+  }
+  const instances = await deps.index.listInstances(analysis.studyInstanceUid);
+  const sources = instances.map((instance) => ({
+    ...instance,
+    spoolPath: join(deps.spoolRoot, instance.spoolPath),
+  }));
+  const deliveryIds: string[] = [];
+  for (const object of await buildResultObjects(analysis, sources, 'preliminary', deps.device)) {
+    const existing = await deps.results.getResultObject(object.sopInstanceUid);
+    const path = join('results', analysis.studyInstanceUid, `${object.kind}-${object.sopInstanceUid}.dcm`);
+    if (existing === undefined) {
+      await writeDurably(join(deps.dataDir, path), object.part10);
+    }
+    const deliveries = deps.destinations.map((destination) => ({
+      id: `de-${idFromName(`${object.sopInstanceUid}->${destination.id}`)}`,
+      destination: destination.id,
+      protocol: destination.protocol,
+    }));
+    await deps.results.saveResultObject(
+      {
+        sopInstanceUid: object.sopInstanceUid,
+        sopClassUid: object.sopClassUid,
+        seriesInstanceUid: object.seriesInstanceUid,
+        studyInstanceUid: analysis.studyInstanceUid,
+        analysisId: analysis.id,
+        kind: object.kind,
+        path,
+        status: 'preliminary',
+        createdAt: analysis.provenance.finishedAt,
+      },
+      deliveries,
+    );
+    deliveryIds.push(...deliveries.map((delivery) => delivery.id));
+  }
+  if (deliveryIds.length === 0) {
+    return;
+  }
+  await deps.jobs.enqueue(
+    deliveryIds.map((deliveryId) => ({
+      kind: 'deliver',
+      key: deliveryId,
+      payload: { deliveryId },
+      studyInstanceUid: analysis.studyInstanceUid,
+      maxAttempts: deps.maxDeliveryAttempts,
+    })),
+  );
+  logger.info(
+    { event: logEvents.DELIVERY_QUEUED, deliveries: deliveryIds.length },
+    'result queued for delivery',
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Helpers for result tests: a synthetic two-eye fundus study on disk, the SRs Orthanc holds for a study, and
+ * dciodvfy's error lines.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generatePatientStudy, writeObjects, type SynthObject } from '../../src/synth/index.ts';
+import type { OrthancPeer } from './orthanc.ts';
+import { runAsync } from './peers.ts';
+
+/** A synthetic fundus study (both eyes) written to a fresh folder. */
+export async function writeFundusStudy(
+  seed: number,
+  size = 768,
+): Promise<{ directory: string; studyInstanceUid: string; objects: SynthObject[]; files: string[] }> {
+  const directory = mkdtempSync(join(tmpdir(), 'fovea-fundus-study-'));
+  const study = await generatePatientStudy({
+    seed,
+    eyes: ['R', 'L'],
+    fundusSize: { width: size, height: size },
+  });
+  const files = (await writeObjects(directory, study.objects)).filter((file) => file.endsWith('.dcm'));
+  return { directory, studyInstanceUid: study.study.studyInstanceUid, objects: study.objects, files };
+}
+
+/** Orthanc's instance ids of the SR instances of a study (empty when the study is absent). */
+export async function orthancSrInstances(orthanc: OrthancPeer, studyInstanceUid: string): Promise<string[]> {
+  const found = (await orthanc.rest('POST', '/tools/lookup', studyInstanceUid)) as {
+    Type: string;
+    ID: string;
+  }[];
+  const study = found.find((entry) => entry.Type === 'Study');
+  if (study === undefined) {
+    return [];
+  }
+  const instances = (await orthanc.rest('GET', `/studies/${study.ID}/instances?expand`)) as {
+    ID: string;
+    MainDicomTags: Record<string, string>;
+  }[];
+  const srs: string[] = [];
+  for (const instance of instances) {
+    const tags = (await orthanc.rest('GET', `/instances/${instance.ID}/simplified-tags`)) as Record<
+      string,
+      unknown
+    >;
+    if (tags.Modality === 'SR') {
+      srs.push(instance.ID);
+    }
+  }
+  return srs;
+}
+
+/** Downloads an Orthanc instance's Part 10 file. */
+export async function orthancFile(orthanc: OrthancPeer, id: string): Promise<Buffer> {
+  const response = await fetch(`${orthanc.httpUrl}/instances/${id}/file`, {
+    headers: { authorization: orthanc.authorization },
+  });
+  if (!response.ok) {
+    throw new Error(`Orthanc file ${id} -> ${response.status}`);
+  }
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** The lines of dciodvfy's output that report an error. */
+export async function dciodvfyErrors(part10: Uint8Array): Promise<string[]> {
+  const directory = mkdtempSync(join(tmpdir(), 'fovea-dciodvfy-'));
+  const path = join(directory, 'object.dcm');
+  writeFileSync(path, part10);
+  const result = await runAsync('dciodvfy', [path]);
+  return result.output.split('\n').filter((line) => line.includes('Error'));
+}
