@@ -21,4 +21,10 @@ export {
   type RuleMatchConfig,
   type SiteConfig,
 } from './schema.ts';
-export { deliveryDestinations, phaseFor, watchEnabled, type DeliveryDestination, type Phase } from './derived.ts';
+export {
+  deliveryDestinations,
+  phaseFor,
+  watchEnabled,
+  type DeliveryDestination,
+  type Phase,
+} from './derived.ts';

@@ -73,10 +73,7 @@ export interface RegionFindingValue {
 
 /** The value a finding states. */
 export type FindingValue =
-  | QualityFindingValue
-  | ClassificationFindingValue
-  | MeasurementFindingValue
-  | RegionFindingValue;
+  QualityFindingValue | ClassificationFindingValue | MeasurementFindingValue | RegionFindingValue;
 
 /** Where a finding came from. */
 export interface FindingProvenance {

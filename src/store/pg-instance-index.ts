@@ -451,7 +451,11 @@ export class PgInstanceIndex implements InstanceIndex {
     return result.rowCount === 1;
   }
 
-  async priorStudies(studyInstanceUid: string, modalities: readonly string[], limit: number): Promise<string[]> {
+  async priorStudies(
+    studyInstanceUid: string,
+    modalities: readonly string[],
+    limit: number,
+  ): Promise<string[]> {
     const result = await this.#sql.query<{ study_instance_uid: string }>(
       `SELECT prior.study_instance_uid
        FROM study current
