@@ -48,3 +48,12 @@ export function deliveryDestinations(config: FoveaConfig): DeliveryDestination[]
   }
   return [];
 }
+
+/**
+ * The PACS searched for priors with QIDO-RS: `analysis.priors.pacs`, else `default` when it has a DICOMweb URL;
+ * `undefined` when priors come from Fovea's index only.
+ */
+export function priorsPacs(config: FoveaConfig): string | undefined {
+  const id = config.analysis.priors.pacs ?? 'default';
+  return id !== '' && config.pacs[id]?.dicomweb !== undefined ? id : undefined;
+}

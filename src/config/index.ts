@@ -23,6 +23,7 @@ export {
 } from './schema.ts';
 export {
   deliveryDestinations,
+  priorsPacs,
   phaseFor,
   watchEnabled,
   type DeliveryDestination,

@@ -208,6 +208,24 @@ export const ConfigSchema = Type.Object(
         maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
         retryBaseSeconds: Type.Number({ minimum: 0.01, default: 2 }),
         retryMaxSeconds: Type.Number({ minimum: 0.01, default: 300 }),
+        priors: Type.Object(
+          {
+            pacs: Type.Optional(
+              Type.String({
+                description:
+                  'Key of `pacs` searched with QIDO-RS and fetched with WADO-RS for priors (default: `default` when it ' +
+                  "has a DICOMweb URL; an empty string uses only Fovea's index).",
+              }),
+            ),
+            limit: Type.Integer({
+              minimum: 1,
+              maximum: 50,
+              default: 5,
+              description: 'Priors per Case at most.',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -109,6 +109,13 @@ export function checkSemantics(config: FoveaConfig): ConfigIssue[] {
       message: `the watcher is enabled but PACS "${config.watch.pacs}" has no DICOMweb URL (set FOVEA_PACS_DICOMWEB_URL)`,
     });
   }
+  const priors = config.analysis.priors.pacs;
+  if (priors !== undefined && priors !== '' && config.pacs[priors]?.dicomweb === undefined) {
+    issues.push({
+      path: 'analysis.priors.pacs',
+      message: `priors are to be searched on PACS "${priors}", which has no DICOMweb URL`,
+    });
+  }
   for (const [id, pacs] of Object.entries(config.pacs)) {
     const web = pacs.dicomweb;
     if (web?.password !== undefined && web.user === undefined) {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { buildApi, createPrometheusMetrics, type ExplainView, type HealthView } from '../api/index.ts';
 import { AnalyzerPool } from '../analyzers/host/index.ts';
-import { deliveryDestinations, watchEnabled, type FoveaConfig } from '../config/index.ts';
+import { deliveryDestinations, priorsPacs, watchEnabled, type FoveaConfig } from '../config/index.ts';
 import type { Job } from '../core/job-queue.ts';
 import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
@@ -21,6 +21,7 @@ import { Assembler } from '../pipeline/assemble.ts';
 import { runDeliverJob } from '../pipeline/deliver-step.ts';
 import { Dispatcher, type AnalyzeJobPayload } from '../pipeline/dispatch.ts';
 import { JobRunner } from '../pipeline/job-runner.ts';
+import { combinedPriorFinder, PacsPriorFinder } from '../pipeline/pacs-priors.ts';
 import { indexPriorFinder } from '../pipeline/priors.ts';
 import { publishAnalysis } from '../pipeline/publish.ts';
 import { foveaDevice } from '../pipeline/result-objects.ts';
@@ -149,12 +150,27 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
       },
       analysis,
     );
+  const priorsPacsId = priorsPacs(config);
+  const priorsClient = priorsPacsId === undefined ? undefined : dicomWebClientFor(config, priorsPacsId, log);
   const analyzeDeps: AnalyzeStepDependencies = {
     config,
     index: store.index,
     results,
     runner: analyzers,
-    priors: indexPriorFinder(store.index),
+    priors: combinedPriorFinder(
+      indexPriorFinder(store.index, config.analysis.priors.limit),
+      priorsPacsId === undefined || priorsClient === undefined
+        ? undefined
+        : new PacsPriorFinder({
+            pacsId: priorsPacsId,
+            pacs: priorsClient,
+            spoolRoot: spool.root,
+            limit: config.analysis.priors.limit,
+            logger: log.child({ component: 'priors' }),
+          }),
+      log.child({ component: 'priors' }),
+      config.analysis.priors.limit,
+    ),
     publish,
     logger: log.child({ component: 'analysis' }),
   };
@@ -207,20 +223,8 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   await dispatcher.sweep();
 
   let watcher: PacsWatcher | undefined;
-  const watched = config.pacs[config.watch.pacs]?.dicomweb;
-  if (watchEnabled(config) && watched !== undefined) {
-    const auth =
-      watched.bearerToken !== undefined
-        ? { bearer: watched.bearerToken }
-        : watched.user !== undefined
-          ? { user: watched.user, password: watched.password ?? '' }
-          : undefined;
-    const client = new DicomWebClient({
-      baseUrl: watched.url,
-      timeoutMs: (watched.timeoutSeconds ?? 30) * 1000,
-      logger: log.child({ component: 'dicomweb-client' }),
-      ...(auth === undefined ? {} : { auth }),
-    });
+  const client = dicomWebClientFor(config, config.watch.pacs, log);
+  if (watchEnabled(config) && client !== undefined) {
     watcher = new PacsWatcher({
       pacsId: config.watch.pacs,
       pacs: client,
@@ -372,4 +376,24 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
       return closing;
     },
   };
+}
+
+/** A DICOMweb client for one configured PACS, or `undefined` when it has no DICOMweb URL. */
+function dicomWebClientFor(config: FoveaConfig, pacsId: string, log: Logger): DicomWebClient | undefined {
+  const web = config.pacs[pacsId]?.dicomweb;
+  if (web === undefined) {
+    return undefined;
+  }
+  const auth =
+    web.bearerToken !== undefined
+      ? { bearer: web.bearerToken }
+      : web.user !== undefined
+        ? { user: web.user, password: web.password ?? '' }
+        : undefined;
+  return new DicomWebClient({
+    baseUrl: web.url,
+    timeoutMs: (web.timeoutSeconds ?? 30) * 1000,
+    logger: log.child({ component: 'dicomweb-client' }),
+    ...(auth === undefined ? {} : { auth }),
+  });
 }

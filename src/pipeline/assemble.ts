@@ -6,14 +6,17 @@
 import type { Case, CaseInstance } from '../core/case.ts';
 import { eyes } from '../core/eye.ts';
 import type { InstanceIndex } from '../core/instance-index.ts';
-import type { InstanceRecord } from '../core/instance.ts';
+import type { InstanceHeader } from '../core/instance.ts';
 import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { toFoveaError } from '../core/errors.ts';
 import { routeStudy, type RoutingTable } from './route.ts';
 
-function caseInstance(record: InstanceRecord): CaseInstance {
+/** What a Case needs of an instance: its header and where its bytes are (relative to the spool root). */
+export type LocatedInstance = InstanceHeader & { readonly spoolPath: string };
+
+function caseInstance(record: LocatedInstance): CaseInstance {
   return {
     sopInstanceUid: record.sopInstanceUid,
     sopClassUid: record.sopClassUid,
@@ -32,7 +35,7 @@ function caseInstance(record: InstanceRecord): CaseInstance {
 export function assembleCase(
   studyInstanceUid: string,
   site: string,
-  instances: readonly InstanceRecord[],
+  instances: readonly LocatedInstance[],
   now: Date,
 ): Case {
   const first = instances[0];
