@@ -61,7 +61,6 @@ const gateway = await spawnGateway(database, {
   FOVEA_CONFIG: configPath,
   FOVEA_PHASES: 'image-quality:assistive',
   FOVEA_QUIET_PERIOD_SECONDS: String(quietSeconds),
-  FOVEA_LOG_LEVEL: 'warn',
 });
 const directories: string[] = [];
 
