@@ -15,7 +15,7 @@ import { resultRoutes, type ResultRouteOptions } from './routes/results.ts';
 import { studyRoutes, type StudyRouteOptions } from './routes/studies.ts';
 
 /** Everything the API reads or calls. */
-export interface ApiDependencies extends StudyRouteOptions {
+export interface ApiDependencies extends Omit<StudyRouteOptions, 'results'> {
   readonly version: string;
   readonly logger: FastifyBaseLogger;
   readonly health: HealthRouteOptions['health'];
@@ -61,7 +61,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     },
   });
   await app.register(healthRoutes({ health: deps.health }));
-  await app.register(studyRoutes({ index: deps.index, explain: deps.explain }));
+  await app.register(
+    studyRoutes({
+      index: deps.index,
+      explain: deps.explain,
+      ...(deps.results === undefined ? {} : { results: deps.results.results }),
+    }),
+  );
   if (deps.results !== undefined) {
     await app.register(resultRoutes({ ...deps.results, index: deps.index }));
   }

@@ -27,6 +27,61 @@ export const FindingViewSchema = Type.Object({
   aiGenerated: Type.Literal(true),
   label: Type.String(),
   provenance: ProvenanceSchema,
+  triage: Type.Optional(
+    Type.Object({
+      bucket: Type.String(),
+      reason: Type.String(),
+      confidence: Type.Optional(Type.Number()),
+    }),
+  ),
+});
+
+const bucket = Type.Union([
+  Type.Literal('stat'),
+  Type.Literal('referable'),
+  Type.Literal('recapture'),
+  Type.Literal('routine'),
+  Type.Literal('review-and-release'),
+]);
+
+/** A study's triage: its worklist bucket, priority and the reasons per eye (AI-generated). */
+export const TriageViewSchema = Type.Object({
+  bucket,
+  priority: Type.Integer(),
+  reasons: Type.Array(
+    Type.Object({
+      eye: Type.Union([Type.Literal('R'), Type.Literal('L')]),
+      bucket: Type.String(),
+      reason: Type.String(),
+      confidence: Type.Optional(Type.Number()),
+      findingId: Type.String(),
+      analyzer: Type.String(),
+    }),
+  ),
+  computedAt: dateTime,
+  aiGenerated: Type.Literal(true),
+});
+
+/** `GET /api/worklist` query. */
+export const WorklistQuerySchema = Type.Object({
+  bucket: Type.Optional(bucket),
+  site: Type.Optional(Type.String({ maxLength: 64 })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+
+/** `GET /api/worklist`: triaged studies, most urgent first. */
+export const WorklistSchema = Type.Object({
+  entries: Type.Array(
+    Type.Object({
+      studyInstanceUid: Type.String(),
+      site: Type.String(),
+      accessionNumber: Type.Optional(Type.String()),
+      studyDate: Type.Optional(Type.String()),
+      lastReceivedAt: dateTime,
+      triage: TriageViewSchema,
+    }),
+  ),
 });
 
 /** `GET /api/studies/{StudyInstanceUID}/findings`. */
@@ -131,3 +186,6 @@ export type JobView = Static<typeof JobViewSchema>;
 export type DeliveryView = Static<typeof DeliveryViewSchema>;
 export type AnalysisView = Static<typeof AnalysisViewSchema>;
 export type ResultObjectView = Static<typeof ResultObjectViewSchema>;
+
+export type TriageView = Static<typeof TriageViewSchema>;
+export type WorklistView = Static<typeof WorklistSchema>;

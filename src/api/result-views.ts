@@ -3,8 +3,17 @@
  */
 import type { AnalysisRecord, Finding, FindingProvenance } from '../core/finding.ts';
 import type { Job } from '../core/job-queue.ts';
-import type { Delivery, ResultObject } from '../core/result-store.ts';
-import type { AnalysisView, DeliveryView, FindingView, JobView, ResultObjectView } from './result-schemas.ts';
+import type { Delivery, ResultObject, WorklistEntry } from '../core/result-store.ts';
+import type { StudyTriage } from '../core/triage.ts';
+import type {
+  AnalysisView,
+  DeliveryView,
+  FindingView,
+  JobView,
+  ResultObjectView,
+  TriageView,
+  WorklistView,
+} from './result-schemas.ts';
 
 /** The label every AI statement carries until a clinician has reviewed it. */
 export const aiLabel = 'AI-generated — verify';
@@ -32,6 +41,37 @@ export function findingView(finding: Finding): FindingView {
     aiGenerated: true,
     label: aiLabel,
     provenance: provenanceView(finding.provenance),
+    ...(finding.triage === undefined ? {} : { triage: { ...finding.triage } }),
+  };
+}
+
+/** A study's triage for the API (labelled AI-generated: it is computed from AI findings). */
+export function triageView(triage: StudyTriage): TriageView {
+  return {
+    bucket: triage.bucket,
+    priority: triage.priority,
+    reasons: triage.reasons.map((reason) => ({
+      eye: reason.eye,
+      bucket: reason.bucket,
+      reason: reason.reason,
+      ...(reason.confidence === undefined ? {} : { confidence: reason.confidence }),
+      findingId: reason.findingId,
+      analyzer: reason.analyzerId,
+    })),
+    computedAt: triage.computedAt.toISOString(),
+    aiGenerated: true,
+  };
+}
+
+/** One worklist row for the API. */
+export function worklistEntryView(entry: WorklistEntry): WorklistView['entries'][number] {
+  return {
+    studyInstanceUid: entry.triage.studyInstanceUid,
+    site: entry.site,
+    ...(entry.accessionNumber === undefined ? {} : { accessionNumber: entry.accessionNumber }),
+    ...(entry.studyDate === undefined ? {} : { studyDate: entry.studyDate }),
+    lastReceivedAt: entry.lastReceivedAt.toISOString(),
+    triage: triageView(entry.triage),
   };
 }
 

@@ -3,6 +3,7 @@
  * from these one definitions. `web/` imports the static types only.
  */
 import Type, { type Static } from 'typebox';
+import { FindingViewSchema, TriageViewSchema } from './result-schemas.ts';
 
 const uid = Type.String({ pattern: '^[0-9]+(\\.[0-9]+)*$', maxLength: 64 });
 const dateTime = Type.String({ format: 'date-time' });
@@ -115,6 +116,9 @@ export const StudyDetailSchema = Type.Object({
   }),
   case: Type.Union([open, Type.Null()]),
   route: Type.Union([open, Type.Null()]),
+  /** The study's AI findings that clinicians may see (silent-phase ones never), labelled AI-generated. */
+  findings: Type.Array(FindingViewSchema),
+  triage: Type.Union([TriageViewSchema, Type.Null()]),
 });
 
 /** `GET /api/studies/{StudyInstanceUID}/explain`. */

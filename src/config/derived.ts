@@ -6,6 +6,11 @@ import type { FoveaConfig } from './schema.ts';
 /** A rollout phase. */
 export type Phase = 'off' | 'silent' | 'assistive' | 'integrated';
 
+/** The triage policy of a site. */
+export function triagePolicy(config: FoveaConfig, site: string): { releaseConfidence: number } {
+  return { releaseConfidence: config.triage.siteReleaseConfidence[site] ?? config.triage.releaseConfidence };
+}
+
 /** Where results are delivered. */
 export interface DeliveryDestination {
   readonly id: string;

@@ -24,6 +24,7 @@ export {
 export {
   deliveryDestinations,
   priorsPacs,
+  triagePolicy,
   phaseFor,
   watchEnabled,
   type DeliveryDestination,

@@ -229,6 +229,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    triage: Type.Object(
+      {
+        releaseConfidence: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.9,
+          description:
+            'Minimum confidence for a normal result to go to review-and-release; below it the study is routine.',
+        }),
+        siteReleaseConfidence: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 }), {
+          default: {},
+          description: 'The threshold per site, overriding `releaseConfidence`.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     rollout: Type.Object(
       {
         overrides: Type.Record(Type.String(), phaseValue, {

@@ -4,6 +4,7 @@
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part16/chapter_A.html#sect_TID_1500
  */
 import type { Eye } from './eye.ts';
+import type { TriageSuggestion } from './triage-suggestion.ts';
 
 /** A coded concept (DICOM Code Sequence Macro: value, scheme designator, meaning). */
 export interface CodedConcept {
@@ -97,6 +98,8 @@ export interface FindingDraft {
   readonly value: FindingValue;
   /** The SOP Instance UIDs this statement is about (a subset of the analysis' inputs). */
   readonly sourceSopInstanceUids: readonly string[];
+  /** Where the analyzer suggests the eye belongs on the worklist (see `triage.ts`). */
+  readonly triage?: TriageSuggestion;
 }
 
 /** Review status of a finding. */

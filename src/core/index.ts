@@ -19,4 +19,5 @@ export * from './roles.ts';
 export * from './route.ts';
 export * from './spool.ts';
 export * from './study.ts';
+export * from './triage.ts';
 export * from './uid.ts';

@@ -84,6 +84,7 @@ export const logEvents = {
   DELIVERY_FAILED: 8004,
   DELIVERY_DEAD: 8005,
   RESULT_REPLACED: 8006,
+  STUDY_TRIAGED: 8010,
 
   INTERNAL_ERROR: 9001,
 } as const;

@@ -3,6 +3,7 @@
  * them, and the deliveries of those objects to their destinations. Implemented in `store/`.
  */
 import type { AnalysisRecord, Finding } from './finding.ts';
+import type { StudyTriage, TriageBucket } from './triage.ts';
 
 /** A delivery's state: waiting (or retrying), acknowledged by the destination, or given up. */
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
@@ -40,6 +41,23 @@ export interface Delivery {
   readonly deliveredAt?: Date;
 }
 
+/** One row of the reading worklist: a triaged study. */
+export interface WorklistEntry {
+  readonly triage: StudyTriage;
+  readonly site: string;
+  readonly accessionNumber?: string;
+  readonly studyDate?: string;
+  readonly lastReceivedAt: Date;
+}
+
+/** Worklist filters. */
+export interface WorklistQuery {
+  readonly bucket?: TriageBucket;
+  readonly site?: string;
+  readonly limit: number;
+  readonly offset?: number;
+}
+
 /** The store of analyses, findings, result objects and deliveries. */
 export interface ResultStore {
   /**
@@ -59,6 +77,16 @@ export interface ResultStore {
   listResultObjects(studyInstanceUid: string): Promise<ResultObject[]>;
   getDelivery(deliveryId: string): Promise<Delivery | undefined>;
   listDeliveries(studyInstanceUid: string): Promise<Delivery[]>;
+  /**
+   * Stores a study's triage unless a triage computed from more analyses is already stored (so a late writer
+   * with an older view never wins); returns whether it was stored.
+   */
+  saveTriage(triage: StudyTriage): Promise<boolean>;
+  /** Removes a study's triage (no visible finding suggests anything any more). */
+  clearTriage(studyInstanceUid: string): Promise<void>;
+  getTriage(studyInstanceUid: string): Promise<StudyTriage | undefined>;
+  /** The worklist: highest priority first, then the earliest received. */
+  listWorklist(query: WorklistQuery): Promise<WorklistEntry[]>;
   /** Counts an attempt; `error` set when it failed, `dead` when no retry will follow. */
   recordDeliveryAttempt(
     deliveryId: string,

@@ -9,18 +9,24 @@ import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { buildApi, createPrometheusMetrics, type ExplainView, type HealthView } from '../api/index.ts';
 import { AnalyzerPool } from '../analyzers/host/index.ts';
-import { deliveryDestinations, priorsPacs, watchEnabled, type FoveaConfig } from '../config/index.ts';
+import {
+  deliveryDestinations,
+  priorsPacs,
+  triagePolicy,
+  watchEnabled,
+  type FoveaConfig,
+} from '../config/index.ts';
 import type { Job } from '../core/job-queue.ts';
 import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
 import { acceptedStorageSopClasses, acceptedTransferSyntaxes } from '../dicom/codec/index.ts';
-import { DicomWebClient } from '../dicom/dicomweb/index.ts';
 import { startDimseServer, type DimseServer, type PresentationContextTable } from '../dicom/dimse/index.ts';
 import { runAnalyzeJob, type AnalyzeStepDependencies } from '../pipeline/analyze-step.ts';
 import { Assembler } from '../pipeline/assemble.ts';
 import { runDeliverJob } from '../pipeline/deliver-step.ts';
 import { Dispatcher, type AnalyzeJobPayload } from '../pipeline/dispatch.ts';
 import { JobRunner } from '../pipeline/job-runner.ts';
+import { dicomWebClientFor } from '../pipeline/pacs-clients.ts';
 import { combinedPriorFinder, PacsPriorFinder } from '../pipeline/pacs-priors.ts';
 import { indexPriorFinder } from '../pipeline/priors.ts';
 import { publishAnalysis } from '../pipeline/publish.ts';
@@ -146,12 +152,16 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
         spoolRoot: spool.root,
         maxDeliveryAttempts: config.delivery.maxAttempts,
         device: foveaDevice(config.dicom.aeTitle, packageJson.version),
+        triagePolicy: (site) => triagePolicy(config, site),
         logger: log.child({ component: 'publish' }),
       },
       analysis,
     );
   const priorsPacsId = priorsPacs(config);
-  const priorsClient = priorsPacsId === undefined ? undefined : dicomWebClientFor(config, priorsPacsId, log);
+  const priorsClient =
+    priorsPacsId === undefined
+      ? undefined
+      : dicomWebClientFor(config, priorsPacsId, log.child({ component: 'dicomweb-client' }));
   const analyzeDeps: AnalyzeStepDependencies = {
     config,
     index: store.index,
@@ -223,7 +233,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   await dispatcher.sweep();
 
   let watcher: PacsWatcher | undefined;
-  const client = dicomWebClientFor(config, config.watch.pacs, log);
+  const client = dicomWebClientFor(config, config.watch.pacs, log.child({ component: 'dicomweb-client' }));
   if (watchEnabled(config) && client !== undefined) {
     watcher = new PacsWatcher({
       pacsId: config.watch.pacs,
@@ -376,24 +386,4 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
       return closing;
     },
   };
-}
-
-/** A DICOMweb client for one configured PACS, or `undefined` when it has no DICOMweb URL. */
-function dicomWebClientFor(config: FoveaConfig, pacsId: string, log: Logger): DicomWebClient | undefined {
-  const web = config.pacs[pacsId]?.dicomweb;
-  if (web === undefined) {
-    return undefined;
-  }
-  const auth =
-    web.bearerToken !== undefined
-      ? { bearer: web.bearerToken }
-      : web.user !== undefined
-        ? { user: web.user, password: web.password ?? '' }
-        : undefined;
-  return new DicomWebClient({
-    baseUrl: web.url,
-    timeoutMs: (web.timeoutSeconds ?? 30) * 1000,
-    logger: log.child({ component: 'dicomweb-client' }),
-    ...(auth === undefined ? {} : { auth }),
-  });
 }

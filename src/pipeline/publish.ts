@@ -15,8 +15,10 @@ import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResultStore } from '../core/result-store.ts';
 import { idFromName } from '../core/uid.ts';
+import type { TriagePolicy } from '../core/triage.ts';
 import type { DeviceIdentity } from '../dicom/sr/index.ts';
 import { buildResultObjects } from './result-objects.ts';
+import { updateStudyTriage } from './triage-step.ts';
 
 /** What publishing needs. */
 export interface PublishDependencies {
@@ -31,6 +33,8 @@ export interface PublishDependencies {
   readonly maxDeliveryAttempts: number;
   /** The installation written as the SR's device observer. */
   readonly device?: DeviceIdentity;
+  /** The triage policy of a site; without it the worklist is not updated. */
+  readonly triagePolicy?: (site: string) => TriagePolicy;
   readonly logger: Logger;
 }
 
@@ -53,6 +57,12 @@ export async function publishAnalysis(deps: PublishDependencies, analysis: Analy
   const logger = deps.logger.child({ studyInstanceUid: analysis.studyInstanceUid, analysisId: analysis.id });
   if (analysis.status !== 'succeeded' || analysis.findings.length === 0) {
     return;
+  }
+  if (deps.triagePolicy !== undefined) {
+    await updateStudyTriage(
+      { index: deps.index, results: deps.results, policyFor: deps.triagePolicy, logger },
+      analysis.studyInstanceUid,
+    );
   }
   if (analysis.phase === 'silent' || analysis.phase === 'off') {
     logger.info(

@@ -9,9 +9,10 @@ import { FoveaError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResultObject } from '../core/result-store.ts';
 import { readPart10Meta } from '../dicom/codec/index.ts';
-import { DicomWebClient } from '../dicom/dicomweb/index.ts';
+import type { DicomWebClient } from '../dicom/dicomweb/index.ts';
 import { classifyStatus, StoreScu } from '../dicom/dimse/index.ts';
 import type { ResultSender } from './deliver-step.ts';
+import { dicomWebClientFor } from './pacs-clients.ts';
 
 /** Sends results to the PACS of `config`. */
 export function pacsResultSender(config: FoveaConfig, logger: Logger): ResultSender {
@@ -19,25 +20,13 @@ export function pacsResultSender(config: FoveaConfig, logger: Logger): ResultSen
   const clients = new Map<string, DicomWebClient>();
   const webClient = (pacsId: string): DicomWebClient => {
     let client = clients.get(pacsId);
-    const web = config.pacs[pacsId]?.dicomweb;
     if (client === undefined) {
-      if (web === undefined) {
+      client = dicomWebClientFor(config, pacsId, logger, timeoutMs);
+      if (client === undefined) {
         throw new FoveaError('FOVEA_DELIVERY_DESTINATION_UNKNOWN', {
           detail: `PACS "${pacsId}" has no DICOMweb URL`,
         });
       }
-      const auth =
-        web.bearerToken !== undefined
-          ? { bearer: web.bearerToken }
-          : web.user !== undefined
-            ? { user: web.user, password: web.password ?? '' }
-            : undefined;
-      client = new DicomWebClient({
-        baseUrl: web.url,
-        timeoutMs,
-        logger,
-        ...(auth === undefined ? {} : { auth }),
-      });
       clients.set(pacsId, client);
     }
     return client;

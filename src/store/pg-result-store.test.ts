@@ -206,5 +206,55 @@ for (const backend of await testBackends()) {
       assert.ok(delivery?.deliveredAt instanceof Date);
       assert.equal(delivery?.lastError, undefined);
     });
+    it('keeps a finding triage suggestion, and the triage computed from the most analyses', async () => {
+      const uid = newUid();
+      await store.index.recordInstances([instance(uid, 'P-T', '20260101', 'OP')]);
+      const base = analysis(uid, `an-${newUid()}`);
+      const record: AnalysisRecord = {
+        ...base,
+        findings: base.findings.map((finding) => ({
+          ...finding,
+          triage: { bucket: 'referable', reason: 'test', confidence: 0.8 },
+        })),
+      };
+      await results.saveAnalysis(record);
+      const back = await results.getAnalysis(record.id);
+      assert.deepEqual(back?.findings[0]?.triage, { bucket: 'referable', reason: 'test', confidence: 0.8 });
+      const triage = (bucket: 'stat' | 'recapture' | 'routine', ids: string[], priority: number) => ({
+        studyInstanceUid: uid,
+        bucket,
+        priority,
+        reasons: [],
+        analysisIds: ids,
+        computedAt: new Date(),
+      });
+      assert.equal(await results.saveTriage(triage('recapture', ['a', 'b'], 500)), true);
+      assert.equal(
+        await results.saveTriage(triage('routine', ['a'], 300)),
+        false,
+        'an older view never wins',
+      );
+      assert.equal((await results.getTriage(uid))?.bucket, 'recapture');
+      assert.equal(await results.saveTriage(triage('stat', ['a', 'b'], 950)), true);
+      const other = newUid();
+      await store.index.recordInstances([instance(other, 'P-T2', '20260101', 'OP')]);
+      await results.saveTriage({ ...triage('routine', ['c'], 310), studyInstanceUid: other });
+      const worklist = await results.listWorklist({ limit: 500 });
+      const mine = worklist.filter((entry) => [uid, other].includes(entry.triage.studyInstanceUid));
+      assert.deepEqual(
+        mine.map((entry) => [entry.triage.bucket, entry.triage.priority]),
+        [
+          ['stat', 950],
+          ['routine', 310],
+        ],
+      );
+      assert.ok(
+        (await results.listWorklist({ limit: 500, bucket: 'routine' })).every(
+          (entry) => entry.triage.bucket === 'routine',
+        ),
+      );
+      await results.clearTriage(uid);
+      assert.equal(await results.getTriage(uid), undefined);
+    });
   });
 }

@@ -15,7 +15,10 @@ import type {
   DeliveryState,
   ResultObject,
   ResultStore,
+  WorklistEntry,
+  WorklistQuery,
 } from '../core/result-store.ts';
+import type { StudyTriage, TriageBucket, TriageReason, TriageSuggestion } from '../core/triage.ts';
 import type { SqlClient } from './sql-client.ts';
 
 interface AnalysisRow {
@@ -42,6 +45,7 @@ interface FindingRow {
   use_case: string;
   finding_key: string;
   value_json: FindingValue;
+  triage_json: TriageSuggestion | null;
   source_sop_instance_uids: string[];
   status: Finding['status'];
   created_at: Date | string;
@@ -73,7 +77,34 @@ interface DeliveryRow {
   delivered_at: Date | string | null;
 }
 
+interface TriageRow {
+  study_instance_uid: string;
+  bucket: TriageBucket;
+  priority: number;
+  reasons_json: TriageReason[];
+  analysis_ids: string[];
+  computed_at: Date | string;
+}
+
+interface WorklistRow extends TriageRow {
+  site: string;
+  accession_number: string | null;
+  study_date: string | null;
+  last_received_at: Date | string;
+}
+
 const toDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
+
+function triageOf(row: TriageRow): StudyTriage {
+  return {
+    studyInstanceUid: row.study_instance_uid,
+    bucket: row.bucket,
+    priority: row.priority,
+    reasons: row.reasons_json,
+    analysisIds: row.analysis_ids,
+    computedAt: toDate(row.computed_at),
+  };
+}
 
 function provenanceOf(row: AnalysisRow): FindingProvenance {
   return {
@@ -95,6 +126,7 @@ function findingOf(row: FindingRow, provenance: FindingProvenance): Finding {
     useCase: row.use_case,
     key: row.finding_key,
     value: row.value_json,
+    ...(row.triage_json === null ? {} : { triage: row.triage_json }),
     sourceSopInstanceUids: row.source_sop_instance_uids,
     status: row.status,
     createdAt: toDate(row.created_at),
@@ -170,8 +202,8 @@ export class PgResultStore implements ResultStore {
       for (const finding of record.findings) {
         await tx.query(
           `INSERT INTO finding (id, analysis_id, study_instance_uid, eye, use_case, finding_key, value_json,
-                                source_sop_instance_uids, status, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text[], $9, $10)`,
+                                source_sop_instance_uids, status, created_at, triage_json)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text[], $9, $10, $11::jsonb)`,
           [
             finding.id,
             record.id,
@@ -183,6 +215,7 @@ export class PgResultStore implements ResultStore {
             [...finding.sourceSopInstanceUids],
             finding.status,
             finding.createdAt,
+            finding.triage === undefined ? null : JSON.stringify(finding.triage),
           ],
         );
       }
@@ -308,6 +341,57 @@ export class PgResultStore implements ResultStore {
       [studyInstanceUid],
     );
     return result.rows.map(deliveryOf);
+  }
+
+  async saveTriage(triage: StudyTriage): Promise<boolean> {
+    const result = await this.#sql.query(
+      `INSERT INTO study_triage (study_instance_uid, bucket, priority, reasons_json, analysis_ids, computed_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5::text[], $6)
+       ON CONFLICT (study_instance_uid) DO UPDATE
+         SET bucket = EXCLUDED.bucket, priority = EXCLUDED.priority, reasons_json = EXCLUDED.reasons_json,
+             analysis_ids = EXCLUDED.analysis_ids, computed_at = EXCLUDED.computed_at
+         WHERE cardinality(study_triage.analysis_ids) <= cardinality(EXCLUDED.analysis_ids)`,
+      [
+        triage.studyInstanceUid,
+        triage.bucket,
+        triage.priority,
+        JSON.stringify(triage.reasons),
+        [...triage.analysisIds],
+        triage.computedAt,
+      ],
+    );
+    return result.rowCount === 1;
+  }
+
+  async clearTriage(studyInstanceUid: string): Promise<void> {
+    await this.#sql.query('DELETE FROM study_triage WHERE study_instance_uid = $1', [studyInstanceUid]);
+  }
+
+  async getTriage(studyInstanceUid: string): Promise<StudyTriage | undefined> {
+    const result = await this.#sql.query<TriageRow>(
+      'SELECT * FROM study_triage WHERE study_instance_uid = $1',
+      [studyInstanceUid],
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : triageOf(row);
+  }
+
+  async listWorklist(query: WorklistQuery): Promise<WorklistEntry[]> {
+    const result = await this.#sql.query<WorklistRow>(
+      `SELECT t.*, s.site, s.accession_number, s.study_date, s.last_received_at
+       FROM study_triage t JOIN study s ON s.study_instance_uid = t.study_instance_uid
+       WHERE ($1::text IS NULL OR t.bucket = $1) AND ($2::text IS NULL OR s.site = $2)
+       ORDER BY t.priority DESC, s.last_received_at, t.study_instance_uid
+       LIMIT $3 OFFSET $4`,
+      [query.bucket ?? null, query.site ?? null, query.limit, query.offset ?? 0],
+    );
+    return result.rows.map((row) => ({
+      triage: triageOf(row),
+      site: row.site,
+      ...(row.accession_number === null ? {} : { accessionNumber: row.accession_number }),
+      ...(row.study_date === null ? {} : { studyDate: row.study_date }),
+      lastReceivedAt: toDate(row.last_received_at),
+    }));
   }
 
   async recordDeliveryAttempt(

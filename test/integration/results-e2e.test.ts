@@ -36,6 +36,16 @@ async function storescu(port: number, files: readonly string[]): Promise<void> {
 interface FindingsBody {
   findings: { eye: string; value: { kind: string; verdict?: string }; provenance: { analyzer: string } }[];
 }
+interface WorklistBody {
+  entries: {
+    studyInstanceUid: string;
+    triage: { bucket: string; priority: number; reasons: { eye: string }[] };
+  }[];
+}
+interface StudyBody {
+  findings: { eye: string; value: { verdict?: string } }[];
+  triage: { bucket: string; aiGenerated: boolean } | null;
+}
 interface DeliveriesBody {
   deliveries: { state: string; attempts: number; destination: string }[];
   objects: { sopInstanceUid: string }[];
@@ -129,7 +139,8 @@ for (const backend of await testBackends()) {
       }
       const gateway = await start('silent');
       try {
-        const study = await writeFundusStudy(32);
+        // An ungradable eye: in the silent phase even a recapture suggestion stays off the worklist.
+        const study = await writeFundusStudy(32, 768, { R: { artefacts: ['under-exposure'] } });
         cleanup.push(study.directory);
         await storescu(gateway.dicomPort, study.files);
         const analyses = await waitFor(
@@ -148,6 +159,60 @@ for (const backend of await testBackends()) {
         assert.deepEqual(await gateway.results.listDeliveries(study.studyInstanceUid), []);
         const api = await getJson<FindingsBody>(gateway, `/api/studies/${study.studyInstanceUid}/findings`);
         assert.deepEqual(api.body.findings, []);
+        assert.equal(await gateway.results.getTriage(study.studyInstanceUid), undefined);
+      } finally {
+        await gateway.close();
+      }
+    });
+
+    it('puts a study with an ungradable eye on the worklist for recapture, before gradable ones', async (t) => {
+      if (!requirePeer(t, 'orthanc') || !requirePeer(t, 'dcmtk')) {
+        return;
+      }
+      const gateway = await start('assistive');
+      try {
+        const gradable = await writeFundusStudy(34);
+        const blurred = await writeFundusStudy(35, 768, { L: { artefacts: ['defocus'] } });
+        cleanup.push(gradable.directory, blurred.directory);
+        await storescu(gateway.dicomPort, [...gradable.files, ...blurred.files]);
+        const studies = await Promise.all(
+          [gradable, blurred].map((study) =>
+            waitFor(
+              async () => {
+                const body = await getJson<StudyBody>(gateway, `/api/studies/${study.studyInstanceUid}`);
+                return body.status === 200 && body.body.findings.length === 2 ? body.body : undefined;
+              },
+              60_000,
+              'both eyes graded',
+            ),
+          ),
+        );
+        assert.equal(studies[0]!.triage, null, 'two gradable eyes suggest nothing on their own');
+        assert.equal(studies[1]!.triage?.bucket, 'recapture');
+        assert.equal(studies[1]!.triage?.aiGenerated, true);
+        assert.equal(
+          studies[1]!.findings.find((finding) => finding.eye === 'L')?.value.verdict,
+          'ungradable',
+        );
+        const worklist = await getJson<WorklistBody>(gateway, '/api/worklist');
+        assert.equal(worklist.status, 200);
+        const entry = worklist.body.entries.find(
+          (candidate) => candidate.studyInstanceUid === blurred.studyInstanceUid,
+        );
+        assert.deepEqual(
+          entry?.triage.reasons.map((reason) => reason.eye),
+          ['L'],
+        );
+        assert.ok(
+          !worklist.body.entries.some(
+            (candidate) => candidate.studyInstanceUid === gradable.studyInstanceUid,
+          ),
+        );
+        const recapture = await getJson<WorklistBody>(gateway, '/api/worklist?bucket=recapture');
+        assert.ok(recapture.body.entries.every((candidate) => candidate.triage.bucket === 'recapture'));
+        assert.ok(
+          recapture.body.entries.some((candidate) => candidate.studyInstanceUid === blurred.studyInstanceUid),
+        );
       } finally {
         await gateway.close();
       }

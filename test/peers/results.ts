@@ -5,7 +5,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePatientStudy, writeObjects, type SynthObject } from '../../src/synth/index.ts';
+import {
+  generatePatientStudy,
+  writeObjects,
+  type PatientStudyOptions,
+  type SynthObject,
+} from '../../src/synth/index.ts';
 import type { OrthancPeer } from './orthanc.ts';
 import { runAsync } from './peers.ts';
 
@@ -13,12 +18,14 @@ import { runAsync } from './peers.ts';
 export async function writeFundusStudy(
   seed: number,
   size = 768,
+  findings?: PatientStudyOptions['findings'],
 ): Promise<{ directory: string; studyInstanceUid: string; objects: SynthObject[]; files: string[] }> {
   const directory = mkdtempSync(join(tmpdir(), 'fovea-fundus-study-'));
   const study = await generatePatientStudy({
     seed,
     eyes: ['R', 'L'],
     fundusSize: { width: size, height: size },
+    ...(findings === undefined ? {} : { findings }),
   });
   const files = (await writeObjects(directory, study.objects)).filter((file) => file.endsWith('.dcm'));
   return { directory, studyInstanceUid: study.study.studyInstanceUid, objects: study.objects, files };

@@ -11,6 +11,7 @@ export type {
   UngradableReason,
 } from '../../core/finding.ts';
 export type { Logger } from '../../core/logger.ts';
+export { triageBuckets, type TriageBucket, type TriageSuggestion } from '../../core/triage.ts';
 export type { DecodedFrame } from '../../imaging/frame.ts';
 export {
   acceptedInstances,

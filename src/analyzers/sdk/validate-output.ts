@@ -3,6 +3,7 @@
  * for use cases and output kinds the manifest declares, about instances that were inputs of the run, with
  * finite values and unique keys per eye.
  */
+import { triageBuckets } from '../../core/triage.ts';
 import type { AnalysisCase, AnalyzerOutput } from './analyzer.ts';
 import { acceptedInstances } from './analyzer.ts';
 import type { AnalyzerManifest } from './manifest.ts';
@@ -63,6 +64,24 @@ export function validateOutput(
       }
       if ((value.verdict === 'ungradable') !== value.reasons.length > 0) {
         problems.push(`${at}.value.reasons: an ungradable verdict needs reasons, a gradable one none`);
+      }
+    }
+    const triage = finding.triage;
+    if (triage !== undefined) {
+      if (!(triageBuckets as readonly string[]).includes(triage.bucket)) {
+        problems.push(`${at}.triage.bucket: '${triage.bucket}' is not one of ${triageBuckets.join(', ')}`);
+      }
+      if (typeof triage.reason !== 'string' || triage.reason.trim() === '') {
+        problems.push(`${at}.triage.reason: must say why`);
+      }
+      if (
+        triage.confidence !== undefined &&
+        !(Number.isFinite(triage.confidence) && triage.confidence >= 0 && triage.confidence <= 1)
+      ) {
+        problems.push(`${at}.triage.confidence: must be in [0, 1]`);
+      }
+      if (triage.bucket === 'review-and-release' && triage.confidence === undefined) {
+        problems.push(`${at}.triage.confidence: review-and-release needs a confidence`);
       }
     }
   });

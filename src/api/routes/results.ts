@@ -1,5 +1,6 @@
 /**
- * Results: a study's findings (`GET /api/studies/{uid}/findings`, silent-phase ones never included), its
+ * Results: the reading worklist (`GET /api/worklist`, triaged studies most urgent first), a study's findings
+ * (`GET /api/studies/{uid}/findings`, silent-phase ones never included), its
  * result objects and deliveries, the governance view of every analysis (silent ones included; admin), and
  * the jobs with their dead-letter state (`GET /api/jobs`, `POST /api/jobs/{id}/requeue`; admin).
  */
@@ -18,6 +19,8 @@ import {
   JobPageSchema,
   JobParamsSchema,
   JobViewSchema,
+  WorklistQuerySchema,
+  WorklistSchema,
 } from '../result-schemas.ts';
 import {
   analysisView,
@@ -26,6 +29,7 @@ import {
   jobView,
   resultObjectView,
   visibleFindings,
+  worklistEntryView,
 } from '../result-views.ts';
 import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
 
@@ -62,6 +66,31 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
         await requireStudy(uid);
         const findings = visibleFindings(await options.results.listAnalyses(uid));
         return { studyInstanceUid: uid, findings: findings.map(findingView) };
+      },
+    );
+
+    app.get(
+      '/api/worklist',
+      {
+        config: { role: 'grader' },
+        schema: {
+          tags: ['results'],
+          summary:
+            'The reading worklist: triaged studies, most urgent first (stat, referable, recapture, routine, ' +
+            'review-and-release), then the earliest received',
+          querystring: WorklistQuerySchema,
+          response: { 200: WorklistSchema },
+        },
+      },
+      async (request) => {
+        const { bucket, site, limit, offset } = request.query;
+        const entries = await options.results.listWorklist({
+          limit,
+          offset,
+          ...(bucket === undefined ? {} : { bucket }),
+          ...(site === undefined ? {} : { site }),
+        });
+        return { entries: entries.map(worklistEntryView) };
       },
     );
 

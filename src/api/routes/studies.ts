@@ -1,11 +1,13 @@
 /**
  * Studies: `GET /api/studies` (paged, filterable), `GET /api/studies/{StudyInstanceUID}` (state, instances per
- * eye, Case, route), `GET /api/studies/{StudyInstanceUID}/explain` (which routing rules matched and why).
+ * eye, Case, route, visible AI findings, triage), `GET /api/studies/{StudyInstanceUID}/explain` (which routing rules matched and why).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { FoveaError } from '../../core/errors.ts';
 import type { InstanceIndex } from '../../core/instance-index.ts';
+import type { ResultStore } from '../../core/result-store.ts';
+import { findingView, triageView, visibleFindings } from '../result-views.ts';
 import {
   ExplainSchema,
   ProblemSchema,
@@ -23,6 +25,8 @@ export interface StudyRouteOptions {
   readonly index: InstanceIndex;
   /** The routing explanation of a study (recorded decision, or a preview while it is still receiving). */
   readonly explain: (studyInstanceUid: string) => Promise<ExplainView | undefined>;
+  /** When present, the study view carries its visible findings and triage. */
+  readonly results?: ResultStore;
 }
 
 function notFound(): FoveaError {
@@ -67,9 +71,11 @@ export function studyRoutes(options: StudyRouteOptions): FastifyPluginAsync {
         if (study === undefined) {
           throw notFound();
         }
-        const [instances, assembly] = await Promise.all([
+        const [instances, assembly, analyses, triage] = await Promise.all([
           options.index.listInstances(uid),
           options.index.getAssembly(uid),
+          options.results?.listAnalyses(uid) ?? Promise.resolve([]),
+          options.results?.getTriage(uid) ?? Promise.resolve(undefined),
         ]);
         const byEye: Record<'R' | 'L' | 'B' | 'U', InstanceView[]> = { R: [], L: [], B: [], U: [] };
         for (const instance of instances) {
@@ -86,6 +92,8 @@ export function studyRoutes(options: StudyRouteOptions): FastifyPluginAsync {
             assembly === undefined
               ? null
               : (JSON.parse(JSON.stringify(assembly.route)) as Record<string, unknown>),
+          findings: visibleFindings(analyses).map(findingView),
+          triage: triage === undefined ? null : triageView(triage),
         };
       },
     );
