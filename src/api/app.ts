@@ -66,6 +66,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       index: deps.index,
       explain: deps.explain,
       ...(deps.results === undefined ? {} : { results: deps.results.results }),
+      ...(deps.context === undefined ? {} : { context: deps.context }),
     }),
   );
   if (deps.results !== undefined) {

@@ -105,6 +105,25 @@ export const InstanceViewSchema = Type.Object({
 
 const open = Type.Object({}, { additionalProperties: true });
 
+/** One observation of the patient's EHR context (HL7 v2 or FHIR). */
+export const ContextObservationSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('lab'), Type.Literal('condition'), Type.Literal('grade')]),
+  system: Type.String(),
+  code: Type.String(),
+  display: Type.Optional(Type.String()),
+  value: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  unit: Type.Optional(Type.String()),
+  eye: Type.Optional(Type.Union([Type.Literal('R'), Type.Literal('L')])),
+  observedAt: Type.Optional(dateTime),
+  status: Type.Optional(Type.String()),
+  source: Type.Object({
+    protocol: Type.Union([Type.Literal('hl7v2'), Type.Literal('fhir')]),
+    reference: Type.Optional(Type.String()),
+  }),
+  receivedAt: dateTime,
+});
+
 /** `GET /api/studies/{StudyInstanceUID}`. */
 export const StudyDetailSchema = Type.Object({
   study: StudySummarySchema,
@@ -119,6 +138,8 @@ export const StudyDetailSchema = Type.Object({
   /** The study's AI findings that clinicians may see (silent-phase ones never), labelled AI-generated. */
   findings: Type.Array(FindingViewSchema),
   triage: Type.Union([TriageViewSchema, Type.Null()]),
+  /** The patient's EHR context (HbA1c, conditions, prior grades), newest first. */
+  context: Type.Array(ContextObservationSchema),
 });
 
 /** `GET /api/studies/{StudyInstanceUID}/explain`. */
@@ -163,6 +184,7 @@ export const StudyParamsSchema = Type.Object({ StudyInstanceUID: uid });
 export type StudySummaryView = Static<typeof StudySummarySchema>;
 export type StudyPageView = Static<typeof StudyPageSchema>;
 export type StudyDetailView = Static<typeof StudyDetailSchema>;
+export type ContextObservationView = Static<typeof ContextObservationSchema>;
 export type InstanceView = Static<typeof InstanceViewSchema>;
 export type ExplainView = Static<typeof ExplainSchema>;
 export type HealthView = Static<typeof HealthSchema>;

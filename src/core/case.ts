@@ -29,6 +29,8 @@ export interface CaseEye {
 export interface Case {
   readonly studyInstanceUid: string;
   readonly patientId?: string;
+  /** Issuer of Patient ID (0010,0021), when the modality sent one. */
+  readonly issuerOfPatientId?: string;
   readonly studyDate?: string;
   readonly accessionNumber?: string;
   readonly site: string;

@@ -14,6 +14,7 @@ export * from './log-events.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './origin.ts';
+export * from './patient-context.ts';
 export * from './result-store.ts';
 export * from './roles.ts';
 export * from './route.ts';

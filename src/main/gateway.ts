@@ -39,7 +39,7 @@ import { routeStudy } from '../pipeline/route.ts';
 import { resolveSite } from '../pipeline/site.ts';
 import { stowIngestHandlers } from '../pipeline/stow-ingest.ts';
 import { FileSpool } from '../store/file-spool.ts';
-import { openStore, PgResultStore, type Store } from '../store/index.ts';
+import { openStore, PgPatientContextStore, PgResultStore, type Store } from '../store/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createLogger } from './logger.ts';
 
@@ -108,6 +108,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   const contexts = presentationContexts(config);
   const assemblerRef: { current?: Assembler } = {};
   const results = new PgResultStore(store.sql);
+  const patientContext = new PgPatientContextStore(store.sql);
   const dispatcher = new Dispatcher({
     config,
     index: store.index,
@@ -167,6 +168,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     index: store.index,
     results,
     runner: analyzers,
+    context: patientContext,
     priors: combinedPriorFinder(
       indexPriorFinder(store.index, config.analysis.priors.limit),
       priorsPacsId === undefined || priorsClient === undefined
@@ -317,6 +319,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     health,
     metricsRegistry: registry,
     results: { results, jobs: store.jobs },
+    context: patientContext,
     stow: {
       handlers: stowIngestHandlers(ingest, config.sites, config.defaultSite),
       limits: {

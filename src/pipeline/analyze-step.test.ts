@@ -14,7 +14,7 @@ import { silentLogger } from '../core/logger.ts';
 import { newUid } from '../core/uid.ts';
 import type { AnalysisCase, AnalyzerManifest, AnalyzerRunner } from '../analyzers/sdk/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/peers/databases.ts';
-import { openStore, PgResultStore, type Store } from '../store/index.ts';
+import { openStore, PgPatientContextStore, PgResultStore, type Store } from '../store/index.ts';
 import { runAnalyzeJob } from './analyze-step.ts';
 import { assembleCase } from './assemble.ts';
 import { indexPriorFinder } from './priors.ts';
@@ -91,13 +91,27 @@ describe('analyze step', () => {
     await database.dispose();
   });
 
-  it('gives priors only to analyzers that need them, and records only the current inputs', async () => {
+  it('gives priors only to analyzers that need them, the EHR context to all, and records the current inputs', async () => {
     const prior = await routed([photograph(newUid(), '20240101', 'R')]);
     const current = await routed([
       photograph(newUid(), '20260101', 'R'),
       photograph(newUid(), '20260101', 'L'),
     ]);
     const results = new PgResultStore(store.sql);
+    const context = new PgPatientContextStore(store.sql);
+    await context.recordObservations({ patientId: 'P-STEP' }, [
+      {
+        id: 'hba1c-1',
+        kind: 'lab',
+        system: 'http://loinc.org',
+        code: '4548-4',
+        value: 8.1,
+        unit: '%',
+        observedAt: new Date('2025-12-01T08:00:00Z'),
+        source: { protocol: 'hl7v2', reference: 'MSG1' },
+        receivedAt: new Date(),
+      },
+    ]);
     const published: string[] = [];
     const deps = {
       config: loadConfig({ env: {} }),
@@ -105,6 +119,7 @@ describe('analyze step', () => {
       results,
       runner,
       priors: indexPriorFinder(store.index),
+      context,
       publish: (analysis: { id: string }) => {
         published.push(analysis.id);
         return Promise.resolve();
@@ -137,6 +152,13 @@ describe('analyze step', () => {
       [prior.studyInstanceUid],
     );
     assert.deepEqual(seen.get('without-priors')?.priors, []);
+    assert.deepEqual(
+      seen
+        .get('without-priors')
+        ?.context?.observations.map((observation) => [observation.code, observation.value]),
+      [['4548-4', 8.1]],
+      "the patient's EHR context travels with the Case",
+    );
     const stored = await results.listAnalyses(current.studyInstanceUid);
     assert.equal(stored.length, 2);
     const inputs = current.eyes.flatMap((eye) => eye.instances.map((instance) => instance.sopInstanceUid));

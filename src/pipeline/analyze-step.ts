@@ -12,6 +12,7 @@ import type { InstanceIndex } from '../core/instance-index.ts';
 import type { Job } from '../core/job-queue.ts';
 import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
+import type { PatientContext, PatientContextStore } from '../core/patient-context.ts';
 import type { ResultStore } from '../core/result-store.ts';
 import { idFromName } from '../core/uid.ts';
 import { acceptedInstances, type AnalysisCase, type AnalyzerRunner } from '../analyzers/sdk/index.ts';
@@ -30,6 +31,8 @@ export interface AnalyzeStepDependencies {
   readonly results: ResultStore;
   readonly runner: AnalyzerRunner;
   readonly priors: PriorFinder;
+  /** The patient's EHR context, attached to every Case when present. */
+  readonly context?: PatientContextStore;
   readonly publish: (analysis: AnalysisRecord, signal: AbortSignal) => Promise<void>;
   readonly logger: Logger;
 }
@@ -37,6 +40,21 @@ export interface AnalyzeStepDependencies {
 /** The id of the analysis an `analyze` job produces (stable across retries). */
 export function analysisIdOf(job: Pick<Job, 'key'>): string {
   return `an-${idFromName(`analyze:${job.key}`)}`;
+}
+
+/** The patient's context, `undefined` when there is no store, no Patient ID or nothing known. */
+async function contextOf(
+  store: PatientContextStore | undefined,
+  current: Case,
+): Promise<PatientContext | undefined> {
+  if (store === undefined || current.patientId === undefined || current.patientId === '') {
+    return undefined;
+  }
+  const context = await store.getContext({
+    patientId: current.patientId,
+    ...(current.issuerOfPatientId === undefined ? {} : { issuer: current.issuerOfPatientId }),
+  });
+  return context.observations.length === 0 ? undefined : context;
 }
 
 /** Runs an `analyze` job. */
@@ -68,7 +86,12 @@ export async function runAnalyzeJob(
     ...new Set(acceptedInstances(manifest, assembly.case).map((instance) => instance.modality ?? '')),
   ].filter((modality) => modality !== '');
   const priors = manifest.needsPriors === true ? await deps.priors.findPriors(assembly.case, modalities) : [];
-  const analysisCase: AnalysisCase = { ...assembly.case, priors };
+  const context = await contextOf(deps.context, assembly.case);
+  const analysisCase: AnalysisCase = {
+    ...assembly.case,
+    priors,
+    ...(context === undefined ? {} : { context }),
+  };
   const inputs = acceptedInstances(manifest, analysisCase).map((instance) => instance.sopInstanceUid);
   const startedAt = new Date();
   logger.info(

@@ -43,6 +43,7 @@ export function assembleCase(
     studyInstanceUid,
     site,
     ...(first?.patientId === undefined ? {} : { patientId: first.patientId }),
+    ...(first?.issuerOfPatientId === undefined ? {} : { issuerOfPatientId: first.issuerOfPatientId }),
     ...(first?.studyDate === undefined ? {} : { studyDate: first.studyDate }),
     ...(first?.accessionNumber === undefined ? {} : { accessionNumber: first.accessionNumber }),
     eyes: eyes.map((eye) => ({

@@ -11,3 +11,4 @@ export { jobChannel, PgJobQueue } from './pg-job-queue.ts';
 export { PgWatchCursorStore } from './pg-watch-cursor-store.ts';
 export type { SqlClient, SqlResult, SqlRunner } from './sql-client.ts';
 export { PgResultStore } from './pg-result-store.ts';
+export { PgPatientContextStore } from './pg-patient-context-store.ts';

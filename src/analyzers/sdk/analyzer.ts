@@ -4,6 +4,7 @@
  * the PACS or EHR: they return findings, the pipeline writes.
  */
 import type { Case, CaseInstance } from '../../core/case.ts';
+import type { PatientContext } from '../../core/patient-context.ts';
 import type { FindingDraft } from '../../core/finding.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { DecodedFrame } from '../../imaging/frame.ts';
@@ -13,6 +14,8 @@ import type { AnalyzerManifest } from './manifest.ts';
 export interface AnalysisCase extends Case {
   /** Earlier studies of the same patient and modality, newest first (empty unless `needsPriors`). */
   readonly priors: readonly Case[];
+  /** What the EHR says about the patient (HbA1c, conditions, prior grades), when Fovea knows anything. */
+  readonly context?: PatientContext;
 }
 
 /** Whether an analyzer applies to a Case, and why. */

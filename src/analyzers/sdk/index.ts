@@ -11,6 +11,12 @@ export type {
   UngradableReason,
 } from '../../core/finding.ts';
 export type { Logger } from '../../core/logger.ts';
+export {
+  hba1cLoincCodes,
+  latestObservation,
+  type ContextObservation,
+  type PatientContext,
+} from '../../core/patient-context.ts';
 export { triageBuckets, type TriageBucket, type TriageSuggestion } from '../../core/triage.ts';
 export type { DecodedFrame } from '../../imaging/frame.ts';
 export {

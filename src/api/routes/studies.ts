@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { FoveaError } from '../../core/errors.ts';
 import type { InstanceIndex } from '../../core/instance-index.ts';
+import type { PatientContextStore } from '../../core/patient-context.ts';
 import type { ResultStore } from '../../core/result-store.ts';
 import { findingView, triageView, visibleFindings } from '../result-views.ts';
 import {
@@ -18,7 +19,7 @@ import {
   type ExplainView,
   type InstanceView,
 } from '../schemas.ts';
-import { instanceView, studyView } from '../views.ts';
+import { contextObservationView, instanceView, studyView } from '../views.ts';
 
 /** What the study routes read. */
 export interface StudyRouteOptions {
@@ -27,6 +28,8 @@ export interface StudyRouteOptions {
   readonly explain: (studyInstanceUid: string) => Promise<ExplainView | undefined>;
   /** When present, the study view carries its visible findings and triage. */
   readonly results?: ResultStore;
+  /** When present, the study view carries the patient's EHR context. */
+  readonly context?: PatientContextStore;
 }
 
 function notFound(): FoveaError {
@@ -77,6 +80,14 @@ export function studyRoutes(options: StudyRouteOptions): FastifyPluginAsync {
           options.results?.listAnalyses(uid) ?? Promise.resolve([]),
           options.results?.getTriage(uid) ?? Promise.resolve(undefined),
         ]);
+        const issuer = assembly?.case.issuerOfPatientId ?? instances[0]?.issuerOfPatientId;
+        const context =
+          options.context === undefined || study.patientId === undefined
+            ? undefined
+            : await options.context.getContext({
+                patientId: study.patientId,
+                ...(issuer === undefined ? {} : { issuer }),
+              });
         const byEye: Record<'R' | 'L' | 'B' | 'U', InstanceView[]> = { R: [], L: [], B: [], U: [] };
         for (const instance of instances) {
           byEye[instance.eye].push(instanceView(instance));
@@ -94,6 +105,7 @@ export function studyRoutes(options: StudyRouteOptions): FastifyPluginAsync {
               : (JSON.parse(JSON.stringify(assembly.route)) as Record<string, unknown>),
           findings: visibleFindings(analyses).map(findingView),
           triage: triage === undefined ? null : triageView(triage),
+          context: (context?.observations ?? []).map(contextObservationView),
         };
       },
     );
