@@ -46,6 +46,17 @@ async function printFindings(gateway: Gateway): Promise<void> {
       console.log(lines.join('\n'));
     }
   }
+  const worklist = await gateway.results.listWorklist({ limit: 20 });
+  console.log(`\nWorklist (most urgent first): ${gateway.httpUrl}/api/worklist`);
+  for (const entry of worklist) {
+    const reasons = entry.triage.reasons.map((reason) => `${reason.eye}: ${reason.reason}`).join('; ');
+    console.log(
+      `  ${entry.triage.bucket.padEnd(18)} ${String(entry.triage.priority).padStart(4)}  ${reasons}`,
+    );
+  }
+  if (worklist.length === 0) {
+    console.log('  (no study needs attention yet)');
+  }
 }
 
 /** Runs `fovea demo [--patients N] [--no-send] [serve flags…]`. */
