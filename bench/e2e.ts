@@ -14,7 +14,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, postgresAvailable } from '../test/peers/databases.ts';
-import { spawnGateway } from '../test/peers/gateway.ts';
+import { bearer, spawnGateway, testApiToken } from '../test/peers/gateway.ts';
 import { startOrthanc } from '../test/peers/orthanc.ts';
 import { runAsync } from '../test/peers/peers.ts';
 import { writeFundusStudy } from '../test/peers/results.ts';
@@ -65,7 +65,9 @@ const gateway = await spawnGateway(database, {
 const directories: string[] = [];
 
 async function deliveredAt(studyUid: string): Promise<{ last: number; acked: number } | undefined> {
-  const response = await fetch(`${gateway.httpUrl}/api/studies/${studyUid}/deliveries`);
+  const response = await fetch(`${gateway.httpUrl}/api/studies/${studyUid}/deliveries`, {
+    headers: bearer(testApiToken),
+  });
   if (!response.ok) {
     return undefined;
   }
@@ -74,7 +76,9 @@ async function deliveredAt(studyUid: string): Promise<{ last: number; acked: num
   if (delivery?.state !== 'delivered' || delivery.deliveredAt === undefined) {
     return undefined;
   }
-  const study = (await (await fetch(`${gateway.httpUrl}/api/studies/${studyUid}`)).json()) as {
+  const study = (await (
+    await fetch(`${gateway.httpUrl}/api/studies/${studyUid}`, { headers: bearer(testApiToken) })
+  ).json()) as {
     study: { lastReceivedAt: string };
   };
   return { last: Date.parse(study.study.lastReceivedAt), acked: Date.parse(delivery.deliveredAt) };

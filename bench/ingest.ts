@@ -18,6 +18,7 @@ import dcmjs from 'dcmjs';
 import { startOrthanc } from '../test/peers/orthanc.ts';
 import { freePort, runAsync, which } from '../test/peers/peers.ts';
 import { createTestDatabase, postgresAvailable, type Backend } from '../test/peers/databases.ts';
+import { bearer, testApiToken } from '../test/peers/gateway.ts';
 
 const instances = Number(process.argv[2] ?? 500);
 const runs = Number(process.argv[3] ?? 3);
@@ -163,6 +164,7 @@ async function startFovea(dataDir: string, databaseUrl?: string): Promise<FoveaP
       FOVEA_DATA_DIR: dataDir,
       FOVEA_LOG_LEVEL: 'warn',
       FOVEA_QUIET_PERIOD_SECONDS: '3600',
+      FOVEA_API_TOKEN: testApiToken,
       ...(databaseUrl === undefined ? {} : { FOVEA_DATABASE_URL: databaseUrl }),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -196,7 +198,7 @@ async function startFovea(dataDir: string, databaseUrl?: string): Promise<FoveaP
 }
 
 async function indexedCount(httpUrl: string): Promise<number> {
-  const response = await fetch(`${httpUrl}/api/studies?limit=500`);
+  const response = await fetch(`${httpUrl}/api/studies?limit=500`, { headers: bearer(testApiToken) });
   const page = (await response.json()) as { items: { instanceCount: number }[] };
   return page.items.reduce((sum, study) => sum + study.instanceCount, 0);
 }

@@ -23,6 +23,7 @@ const allowed: Record<string, readonly string[]> = {
   'dicom/deid': ['core', 'dicom/codec'],
   'dicom/vendor': ['core', 'dicom/codec'],
   hl7: ['core'],
+  auth: ['core'],
   fhir: ['core'],
   imaging: ['core', 'dicom/codec'],
   synth: ['core', 'dicom/codec'],
@@ -47,7 +48,7 @@ const allowed: Record<string, readonly string[]> = {
   ],
   worklist: ['core', 'config'],
   audit: ['core'],
-  api: ['core', 'config', 'dicom/codec', 'dicom/dicomweb', 'worklist', 'audit'],
+  api: ['core', 'config', 'dicom/codec', 'dicom/dicomweb', 'worklist', 'audit', 'auth'],
   main: ['*'],
   cli: ['*'],
 };

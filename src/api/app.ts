@@ -6,13 +6,28 @@
 import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { roles } from '../core/roles.ts';
+import { roles, type Role } from '../core/roles.ts';
 import { stowRsRoutes, type StowRouteOptions } from '../dicom/dicomweb/index.ts';
 import { installProblemHandlers } from './problem.ts';
 import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
 import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
 import { resultRoutes, type ResultRouteOptions } from './routes/results.ts';
+import { installAuth, type AuthOptions } from './auth.ts';
 import { studyRoutes, type StudyRouteOptions } from './routes/studies.ts';
+
+/** A route and the role it needs (for the access-control matrix test and the documentation). */
+export interface RouteRole {
+  readonly method: string;
+  readonly url: string;
+  readonly role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its role, filled as routes are added. */
+    routeTable: readonly RouteRole[];
+  }
+}
 
 /** Everything the API reads or calls. */
 export interface ApiDependencies extends Omit<StudyRouteOptions, 'results'> {
@@ -21,6 +36,8 @@ export interface ApiDependencies extends Omit<StudyRouteOptions, 'results'> {
   readonly health: HealthRouteOptions['health'];
   readonly metricsRegistry: MetricsRouteOptions['registry'];
   readonly stow: Omit<StowRouteOptions, 'role'>;
+  /** Access control: accounts, sessions, tokens (deny by default). */
+  readonly auth: AuthOptions;
   /** Findings, deliveries and jobs (absent in tools that run without the analysis pipeline). */
   readonly results?: Omit<ResultRouteOptions, 'index'>;
 }
@@ -36,12 +53,17 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
   });
+  const routeTable: RouteRole[] = [];
   app.addHook('onRoute', (route) => {
     const role = route.config?.role;
     if (role === undefined || !roles.includes(role)) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no role`);
     }
+    for (const method of [route.method].flat()) {
+      routeTable.push({ method, url: route.url, role });
+    }
   });
+  app.decorate('routeTable', routeTable);
   installProblemHandlers(app);
   await app.register(swagger, {
     openapi: {
@@ -57,9 +79,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         { name: 'governance', description: 'Every analysis, silent phase included (admin)' },
         { name: 'dicomweb', description: 'DICOMweb STOW-RS (PS3.18 §10.5)' },
         { name: 'operations', description: 'Health and metrics' },
+        { name: 'session', description: 'Sign-in, the caller, sign-out' },
       ],
     },
   });
+  await installAuth(app, deps.auth);
   await app.register(healthRoutes({ health: deps.health }));
   await app.register(
     studyRoutes({

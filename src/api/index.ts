@@ -1,7 +1,8 @@
 /**
  * The HTTP API: Fastify app-as-plugin, problem+json errors, OpenAPI, metrics.
  */
-export { buildApi, type ApiDependencies } from './app.ts';
+export { buildApi, type ApiDependencies, type RouteRole } from './app.ts';
+export { createAccount, sessionCookie, type AuthOptions, type ConfiguredToken } from './auth.ts';
 export { createPrometheusMetrics, type PrometheusMetrics } from './metrics.ts';
 export { problemFor, type Problem } from './problem.ts';
 export * from './schemas.ts';

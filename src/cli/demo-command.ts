@@ -4,9 +4,11 @@
  * prior visits) generated and sent to it through real C-STORE, so that a new user sees studies arrive, get
  * assembled and routed within a minute.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createAccount } from '../api/index.ts';
+import { randomSecret } from '../auth/index.ts';
 import { generateCohort } from '../synth/index.ts';
 import { startGateway, type Gateway } from '../main/index.ts';
 import { sendDicomFiles } from './send-command.ts';
@@ -59,6 +61,26 @@ async function printFindings(gateway: Gateway): Promise<void> {
   }
 }
 
+/**
+ * The demo ophthalmologist: created on the first run with a generated password kept (mode 0600) in the data
+ * directory, so later runs print the same credentials.
+ */
+async function demoAccount(gateway: Gateway, dataDir: string): Promise<string> {
+  const file = join(resolve(dataDir), 'demo-credentials.json');
+  const username = 'demo-ophthalmologist';
+  let password: string;
+  if (existsSync(file)) {
+    password = (JSON.parse(readFileSync(file, 'utf8')) as { password: string }).password;
+  } else {
+    password = randomSecret(15);
+    writeFileSync(file, JSON.stringify({ username, password }), { mode: 0o600 });
+  }
+  if ((await gateway.auth.getAccountByName(username)) === undefined) {
+    await createAccount(gateway.auth, username, password, ['ophthalmologist']);
+  }
+  return `POST ${gateway.httpUrl}/api/session {"username":"${username}","password":"${password}"}`;
+}
+
 /** Runs `fovea demo [--patients N] [--no-send] [serve flags…]`. */
 export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   const own = parseArgs({
@@ -69,13 +91,20 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   const passThrough = argv.filter(
     (arg, index) => !arg.startsWith('--patients') && arg !== '--no-send' && argv[index - 1] !== '--patients',
   );
-  const config = configFromArgv(passThrough, { FOVEA_PROFILE: 'demo', ...process.env });
+  const config = configFromArgv(passThrough, {
+    FOVEA_PROFILE: 'demo',
+    FOVEA_API_TOKEN: `demo-${randomSecret(18)}`,
+    ...process.env,
+  });
   if (config === undefined) {
     return 1;
   }
   const gateway = await startGateway(config);
+  const signIn = await demoAccount(gateway, config.dataDir);
   console.log(`Fovea demo is running.
   API:      ${gateway.httpUrl}/api/studies   (OpenAPI: ${gateway.httpUrl}/api/openapi.json)
+  Token:    export TOKEN=${config.auth.apiToken ?? ''}   (curl -H "Authorization: Bearer $TOKEN" …)
+  Sign in:  ${signIn}
   DICOM:    ${config.dicom.aeTitle}@${config.host}:${gateway.dicomPort}
   Stop with Ctrl-C.`);
   if (own.values['no-send'] !== true) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `fovea` command: serve, demo, synth, send, analyze, config check.
+ * The `fovea` command: serve, demo, synth, send, analyze, config check, user add, token add.
  */
 import { runAnalyzeCommand } from './analyze-command.ts';
 import { runConfigCommand } from './config-command.ts';
@@ -8,6 +8,7 @@ import { runDemoCommand } from './demo-command.ts';
 import { runSendCommand } from './send-command.ts';
 import { runServeCommand } from './serve-command.ts';
 import { runSynthCommand } from './synth-command.ts';
+import { runUserCommand } from './user-command.ts';
 
 const usage = `usage: fovea <command> [options]
 
@@ -18,6 +19,8 @@ commands:
   send PATH... --to H:P      send DICOM files and folders with C-STORE
   analyze PATH... --json     run the analyzers on DICOM files without a server (--out DIR: write the SR)
   config check [FILE]        validate a configuration file
+  user add NAME --role R     create a local account (password generated, or --password-stdin)
+  token add NAME --role R    create a service token (integration, ingest, admin …), printed once
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -35,6 +38,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return runConfigCommand(rest);
     case 'synth':
       return runSynthCommand(rest);
+    case 'user':
+    case 'token':
+      return runUserCommand(command, rest);
     case undefined:
     case 'help':
     case '--help':

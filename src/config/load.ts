@@ -73,6 +73,8 @@ const envMap: readonly [string, string, 'string' | 'integer' | 'number' | 'boole
   ['FOVEA_WATCH_ENABLED', 'watch.enabled', 'boolean'],
   ['FOVEA_WATCH_INTERVAL_SECONDS', 'watch.intervalSeconds', 'number'],
   ['FOVEA_QUIET_PERIOD_SECONDS', 'assembly.quietPeriodSeconds', 'number'],
+  ['FOVEA_API_TOKEN', 'auth.apiToken', 'string'],
+  ['FOVEA_INGEST_TOKEN', 'auth.ingestToken', 'string'],
 ];
 
 /** The environment variables Fovea reads (for documentation and `config check`). */
@@ -337,6 +339,7 @@ export function loadConfig(sources: ConfigSources = {}): FoveaConfig {
 /** What the demo profile changes from the defaults (anything the user sets still wins). */
 const demoOverrides: Plain = {
   assembly: { quietPeriodSeconds: 5 },
+  auth: { secureCookies: false },
 };
 
 /** A copy of the configuration with secrets replaced, safe to print and log. */

@@ -229,6 +229,49 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    auth: Type.Object(
+      {
+        apiToken: Type.Optional(
+          Type.String({
+            minLength: 16,
+            description:
+              'A bearer token with the `integration` role (FOVEA_API_TOKEN): read studies, findings, worklist.',
+          }),
+        ),
+        ingestToken: Type.Optional(
+          Type.String({
+            minLength: 16,
+            description: 'A bearer token with the `ingest` role (FOVEA_INGEST_TOKEN): STOW-RS.',
+          }),
+        ),
+        sessionIdleMinutes: Type.Number({
+          minimum: 1,
+          default: 30,
+          description: 'A session ends after this idle time.',
+        }),
+        sessionMaxHours: Type.Number({
+          minimum: 0.1,
+          default: 12,
+          description: 'A session ends this long after sign-in.',
+        }),
+        maxFailedLogins: Type.Integer({
+          minimum: 1,
+          default: 5,
+          description: 'Failed sign-ins before the account locks.',
+        }),
+        lockoutMinutes: Type.Number({
+          minimum: 0.01,
+          default: 15,
+          description: 'How long a locked account stays locked.',
+        }),
+        secureCookies: Type.Boolean({
+          default: true,
+          description:
+            'Mark the session cookie Secure (HTTPS only); the demo profile turns it off for plain HTTP.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     triage: Type.Object(
       {
         releaseConfidence: Type.Number({

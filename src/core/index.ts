@@ -17,6 +17,7 @@ export * from './origin.ts';
 export * from './patient-context.ts';
 export * from './result-store.ts';
 export * from './roles.ts';
+export * from './auth-store.ts';
 export * from './route.ts';
 export * from './spool.ts';
 export * from './study.ts';

@@ -7,7 +7,14 @@ import { access, constants } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
-import { buildApi, createPrometheusMetrics, type ExplainView, type HealthView } from '../api/index.ts';
+import {
+  buildApi,
+  createPrometheusMetrics,
+  type ConfiguredToken,
+  type ExplainView,
+  type HealthView,
+  type RouteRole,
+} from '../api/index.ts';
 import { AnalyzerPool } from '../analyzers/host/index.ts';
 import {
   deliveryDestinations,
@@ -39,7 +46,7 @@ import { routeStudy } from '../pipeline/route.ts';
 import { resolveSite } from '../pipeline/site.ts';
 import { stowIngestHandlers } from '../pipeline/stow-ingest.ts';
 import { FileSpool } from '../store/file-spool.ts';
-import { openStore, PgPatientContextStore, PgResultStore, type Store } from '../store/index.ts';
+import { openStore, PgAuthStore, PgPatientContextStore, PgResultStore, type Store } from '../store/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createLogger } from './logger.ts';
 
@@ -55,6 +62,10 @@ export interface Gateway {
   readonly assembler: Assembler;
   readonly watcher: PacsWatcher | undefined;
   readonly results: PgResultStore;
+  /** Accounts, sessions and service tokens of the API. */
+  readonly auth: PgAuthStore;
+  /** Every API route with the role it needs. */
+  readonly routes: readonly RouteRole[];
   readonly dispatcher: Dispatcher;
   readonly analyzers: AnalyzerPool;
   readonly logger: PinoLogger;
@@ -74,6 +85,18 @@ export function presentationContexts(config: FoveaConfig): PresentationContextTa
   const sopClasses = config.dicom.sopClasses ?? acceptedStorageSopClasses.map((entry) => entry.uid);
   const syntaxes = config.dicom.transferSyntaxes ?? acceptedTransferSyntaxes;
   return new Map(sopClasses.map((uid) => [uid, syntaxes]));
+}
+
+/** The bearer tokens of the configuration (`FOVEA_API_TOKEN`: integration, `FOVEA_INGEST_TOKEN`: ingest). */
+export function configuredTokens(config: FoveaConfig): ConfiguredToken[] {
+  return [
+    ...(config.auth.apiToken === undefined
+      ? []
+      : [{ name: 'FOVEA_API_TOKEN', token: config.auth.apiToken, roles: ['integration' as const] }]),
+    ...(config.auth.ingestToken === undefined
+      ? []
+      : [{ name: 'FOVEA_INGEST_TOKEN', token: config.auth.ingestToken, roles: ['ingest' as const] }]),
+  ];
 }
 
 /** Starts every part of the gateway. */
@@ -109,6 +132,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   const assemblerRef: { current?: Assembler } = {};
   const results = new PgResultStore(store.sql);
   const patientContext = new PgPatientContextStore(store.sql);
+  const authStore = new PgAuthStore(store.sql);
   const dispatcher = new Dispatcher({
     config,
     index: store.index,
@@ -320,6 +344,15 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     metricsRegistry: registry,
     results: { results, jobs: store.jobs },
     context: patientContext,
+    auth: {
+      store: authStore,
+      tokens: configuredTokens(config),
+      sessionIdleMinutes: config.auth.sessionIdleMinutes,
+      sessionMaxHours: config.auth.sessionMaxHours,
+      maxFailedLogins: config.auth.maxFailedLogins,
+      lockoutMinutes: config.auth.lockoutMinutes,
+      secureCookies: config.auth.secureCookies,
+    },
     stow: {
       handlers: stowIngestHandlers(ingest, config.sites, config.defaultSite),
       limits: {
@@ -369,6 +402,8 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     assembler,
     watcher,
     results,
+    auth: authStore,
+    routes: app.routeTable,
     dispatcher,
     analyzers,
     logger,

@@ -12,3 +12,4 @@ export { PgWatchCursorStore } from './pg-watch-cursor-store.ts';
 export type { SqlClient, SqlResult, SqlRunner } from './sql-client.ts';
 export { PgResultStore } from './pg-result-store.ts';
 export { PgPatientContextStore } from './pg-patient-context-store.ts';
+export { PgAuthStore } from './pg-auth-store.ts';

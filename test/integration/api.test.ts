@@ -7,7 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
+import {
+  bearer,
+  getJson,
+  startTestGateway,
+  testApiToken,
+  testIngestToken,
+  waitFor,
+} from '../peers/gateway.ts';
 import { makeOphthalmicPhotograph } from '../fixtures/dicom-files.ts';
 
 describe('HTTP API', () => {
@@ -19,7 +26,10 @@ describe('HTTP API', () => {
   before(async () => {
     database = await createTestDatabase('pglite');
     gateway = await startTestGateway(database, { 'assembly.quietPeriodSeconds': 3600 });
-    const client = new DicomWebClient({ baseUrl: `${gateway.httpUrl}/dicomweb` });
+    const client = new DicomWebClient({
+      baseUrl: `${gateway.httpUrl}/dicomweb`,
+      auth: { bearer: testIngestToken },
+    });
     for (let index = 0; index < 3; index++) {
       const fixture = await makeOphthalmicPhotograph({
         patientId,
@@ -125,7 +135,7 @@ describe('HTTP API', () => {
   });
 
   it('exposes Prometheus metrics', async () => {
-    const response = await fetch(`${gateway.httpUrl}/metrics`);
+    const response = await fetch(`${gateway.httpUrl}/metrics`, { headers: bearer(testApiToken) });
     const text = await response.text();
     assert.equal(response.status, 200);
     assert.match(text, /fovea_instances_received_total\{protocol="stow-rs",outcome="stored"\} 3/u);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../peers/databases.ts';
-import { spawnGateway, waitFor, type GatewayProcess } from '../peers/gateway.ts';
+import { bearer, spawnGateway, testApiToken, waitFor, type GatewayProcess } from '../peers/gateway.ts';
 import { startOrthanc, type OrthancPeer } from '../peers/orthanc.ts';
 import { peerInstalled, requirePeer, runAsync } from '../peers/peers.ts';
 import { orthancSrInstances, writeFundusStudy } from '../peers/results.ts';
@@ -80,7 +80,9 @@ describe('results across processes', () => {
     await storescu(first.dicomPort, study.files);
     await waitFor(
       async () => {
-        const response = await fetch(`${first.httpUrl}/api/studies/${study.studyInstanceUid}/deliveries`);
+        const response = await fetch(`${first.httpUrl}/api/studies/${study.studyInstanceUid}/deliveries`, {
+          headers: bearer(testApiToken),
+        });
         if (!response.ok) {
           return undefined;
         }
@@ -96,7 +98,9 @@ describe('results across processes', () => {
     gateways.push(second);
     await waitFor(
       async () => {
-        const response = await fetch(`${second.httpUrl}/api/studies/${study.studyInstanceUid}/deliveries`);
+        const response = await fetch(`${second.httpUrl}/api/studies/${study.studyInstanceUid}/deliveries`, {
+          headers: bearer(testApiToken),
+        });
         const body = (await response.json()) as { deliveries: { state: string }[] };
         return body.deliveries.length === 1 && body.deliveries[0]!.state === 'delivered';
       },

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { DicomWebClient, getSequence, getNumber, getString } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, testBackends, type TestDatabase } from '../peers/databases.ts';
-import { startTestGateway } from '../peers/gateway.ts';
+import { bearer, startTestGateway, testApiToken, testIngestToken } from '../peers/gateway.ts';
 import { nonEmptyFiles, requirePeer, runAsync } from '../peers/peers.ts';
 import { makeOphthalmicPhotograph, makeOphthalmicTomography } from '../fixtures/dicom-files.ts';
 
@@ -28,7 +28,10 @@ for (const backend of await testBackends()) {
     before(async () => {
       database = await createTestDatabase(backend);
       gateway = await startTestGateway(database, { 'dicomweb.maxPartBytes': 2_000_000 });
-      client = new DicomWebClient({ baseUrl: `${gateway.httpUrl}/dicomweb` });
+      client = new DicomWebClient({
+        baseUrl: `${gateway.httpUrl}/dicomweb`,
+        auth: { bearer: testIngestToken },
+      });
     });
     after(async () => {
       await gateway.close();
@@ -80,7 +83,7 @@ for (const backend of await testBackends()) {
     it('answers problem+json for whole-request errors', async () => {
       const notMultipart = await fetch(`${gateway.httpUrl}/dicomweb/studies`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...bearer(testIngestToken) },
         body: '{}',
       });
       assert.equal(notMultipart.status, 415);
@@ -89,6 +92,19 @@ for (const backend of await testBackends()) {
       assert.equal(problem.code, 'FOVEA_HTTP_UNSUPPORTED_MEDIA_TYPE');
       const big = await makeOphthalmicPhotograph({ rows: 1024, columns: 1024 });
       await assert.rejects(client.storeInstances([big.part10]), /413|too large|larger/iu);
+    });
+
+    it('refuses STOW-RS without a token (401) and with a token lacking the ingest role (403)', async () => {
+      const fixture = await makeOphthalmicPhotograph({ eye: 'R' });
+      const anonymous = new DicomWebClient({ baseUrl: `${gateway.httpUrl}/dicomweb` });
+      await assert.rejects(anonymous.storeInstances([fixture.part10]), /401/u);
+      const reader = new DicomWebClient({
+        baseUrl: `${gateway.httpUrl}/dicomweb`,
+        auth: { bearer: testApiToken },
+      });
+      await assert.rejects(reader.storeInstances([fixture.part10]), /403/u);
+      await gateway.ingest.flush();
+      assert.equal(await gateway.store.index.getStudy(fixture.studyInstanceUid), undefined);
     });
 
     it('accepts a multipart body sent by curl', async (t) => {
@@ -113,6 +129,8 @@ for (const backend of await testBackends()) {
         'Content-Type: multipart/related; type="application/dicom"; boundary=XBOUNDARYX',
         '-H',
         'Accept: application/dicom+json',
+        '-H',
+        `Authorization: Bearer ${testIngestToken}`,
         '--data-binary',
         `@${join(dir, 'body')}`,
         `${gateway.httpUrl}/dicomweb/studies`,

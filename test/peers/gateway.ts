@@ -5,9 +5,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
+import { secretHash } from '../../src/auth/index.ts';
 import { startGateway, type Gateway } from '../../src/main/index.ts';
 import type { TestDatabase } from './databases.ts';
 import { freePort } from './peers.ts';
+
+/** The bearer token with the `integration` role that test gateways accept (`FOVEA_API_TOKEN`). */
+export const testApiToken = 'test-integration-token-0123456789';
+/** The bearer token with the `ingest` role that test gateways accept (`FOVEA_INGEST_TOKEN`). */
+export const testIngestToken = 'test-ingest-token-0123456789';
+/** A service token with the `admin` role, registered in every in-process test gateway. */
+export const testAdminToken = 'test-admin-token-0123456789';
+
+/** The Authorization header of a test token (default: admin). */
+export function bearer(token = testAdminToken): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
 
 /** Starts an in-process gateway on free ports, silent, on the given test database. */
 export async function startTestGateway(
@@ -16,7 +29,7 @@ export async function startTestGateway(
   env: NodeJS.ProcessEnv = {},
 ): Promise<Gateway> {
   const config = loadConfig({
-    env,
+    env: { FOVEA_API_TOKEN: testApiToken, FOVEA_INGEST_TOKEN: testIngestToken, ...env },
     flags: {
       host: '127.0.0.1',
       'http-port': '0',
@@ -32,7 +45,14 @@ export async function startTestGateway(
       ],
     },
   });
-  return startGateway(config, { logger: pino({ level: 'silent' }) });
+  const gateway = await startGateway(config, { logger: pino({ level: 'silent' }) });
+  await gateway.auth.saveToken({
+    hash: secretHash(testAdminToken),
+    name: 'test-admin',
+    roles: ['admin'],
+    createdAt: new Date(),
+  });
+  return gateway;
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
@@ -54,12 +74,20 @@ export async function waitFor<T>(
   }
 }
 
-/** GET a JSON document from the gateway's API. */
+/**
+ * GET a JSON document from the gateway's API, as the test admin (in-process gateways) or with the integration
+ * token (child processes), or `token`; `null` sends no credentials.
+ */
 export async function getJson<T = Record<string, unknown>>(
   gateway: { httpUrl: string },
   path: string,
+  token?: string | null,
 ): Promise<{ status: number; body: T; type: string }> {
-  const response = await fetch(`${gateway.httpUrl}${path}`);
+  const chosen =
+    token === undefined ? (Object.hasOwn(gateway, 'auth') ? testAdminToken : testApiToken) : token;
+  const response = await fetch(`${gateway.httpUrl}${path}`, {
+    headers: chosen === null ? {} : bearer(chosen),
+  });
   return {
     status: response.status,
     type: response.headers.get('content-type') ?? '',
@@ -92,6 +120,8 @@ export async function spawnGateway(
     FOVEA_DATA_DIR: database.dataDir,
     FOVEA_LOG_LEVEL: 'info',
     FOVEA_QUIET_PERIOD_SECONDS: '0.5',
+    FOVEA_API_TOKEN: testApiToken,
+    FOVEA_INGEST_TOKEN: testIngestToken,
     ...(database.location.databaseUrl === undefined
       ? {}
       : { FOVEA_DATABASE_URL: database.location.databaseUrl }),

@@ -72,7 +72,7 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
     app.get(
       '/api/worklist',
       {
-        config: { role: 'grader' },
+        config: { role: 'integration' },
         schema: {
           tags: ['results'],
           summary:
