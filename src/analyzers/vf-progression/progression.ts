@@ -61,7 +61,14 @@ export interface VfProgression {
   readonly reasons: readonly string[];
 }
 
-/** Thresholds of the verdict. */
+/**
+ * Thresholds of the verdict. PoPLR is the primary test (its false-positive rate is controlled by the
+ * permutation null); the MD trend (on a trend-eligible series) and GPA-style events corroborate:
+ * likely = PoPLR p < 0.01 with an event (possible or likely) or a significant MD decline, or a likely event with
+ * PoPLR p < 0.05; possible = PoPLR p < 0.05, or a likely event, or a possible event with a significant MD decline;
+ * otherwise stable. A possible event alone does not change the verdict (on stable synthetic series it occurs at
+ * the last test in about 10%; see README).
+ */
 export const verdictRules = {
   poplrLikely: 0.01,
   poplrPossible: 0.05,
@@ -130,32 +137,29 @@ export function analyzeVfSeries(series: VfSeries, options: VfProgressionOptions 
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const reasons: string[] = [];
+  const poplrP = poplrResult.p;
+  const mdDecline = trendEligible && mdTrend.slope < 0 && mdTrend.pLeft < verdictRules.mdTrendPossible;
+  const event = gpa.last;
   let verdict: VfVerdict = 'stable';
-  if (poplrResult.p < verdictRules.poplrLikely) {
+  if (
+    (poplrP < verdictRules.poplrLikely && (event !== 'none' || mdDecline)) ||
+    (event === 'likely' && poplrP < verdictRules.poplrPossible)
+  ) {
     verdict = 'likely-progression';
-    reasons.push(`PoPLR p = ${poplrResult.p.toFixed(4)} < ${verdictRules.poplrLikely}`);
+  } else if (
+    poplrP < verdictRules.poplrPossible ||
+    event === 'likely' ||
+    (event === 'possible' && mdDecline)
+  ) {
+    verdict = 'possible-progression';
   }
-  if (gpa.last === 'likely') {
-    verdict = 'likely-progression';
-    reasons.push('GPA-style events: likely progression at the last test');
-  }
-  if (verdict === 'stable') {
-    if (poplrResult.p < verdictRules.poplrPossible) {
-      verdict = 'possible-progression';
-      reasons.push(`PoPLR p = ${poplrResult.p.toFixed(4)} < ${verdictRules.poplrPossible}`);
-    }
-    if (gpa.last === 'possible') {
-      verdict = 'possible-progression';
-      reasons.push('GPA-style events: possible progression at the last test');
-    }
-    if (trendEligible && mdTrend.slope < 0 && mdTrend.pLeft < verdictRules.mdTrendPossible) {
-      verdict = 'possible-progression';
-      reasons.push(`MD trend ${mdTrend.slope.toFixed(2)} dB/yr, p = ${mdTrend.pLeft.toFixed(4)}`);
-    }
-  }
-  if (verdict === 'stable') {
-    reasons.push(`PoPLR p = ${poplrResult.p.toFixed(4)}, no GPA-style event, no significant MD decline`);
-  }
+  reasons.push(`PoPLR S = ${poplrResult.s.toFixed(2)}, p = ${poplrP.toFixed(4)}`);
+  reasons.push(`GPA-style event at the last test: ${event}`);
+  reasons.push(
+    trendEligible
+      ? `MD trend ${mdTrend.slope.toFixed(2)} dB/yr, p = ${mdTrend.pLeft.toFixed(4)}${mdDecline ? ' (significant decline)' : ''}`
+      : `MD trend not used (${tests.length} tests over ${spanYears.toFixed(2)} years; needs ≥ ${verdictRules.trendMinTests} over ≥ ${verdictRules.trendMinYears})`,
+  );
   const fastProgressor = trendEligible && mdTrend.slope <= verdictRules.fastMdSlope;
   if (fastProgressor) {
     reasons.push(`fast progressor: MD ${mdTrend.slope.toFixed(2)} dB/yr ≤ ${verdictRules.fastMdSlope}`);
