@@ -41,3 +41,4 @@ export type {
 } from './document.ts';
 export { readContentNode, type ReferencedInstance, type SrContentNode } from './content-tree.ts';
 export { codes as srCodes, foveaScheme, ungradableReasonCodes } from './codes.ts';
+export * from './tid2124-macular-thickness.ts';

@@ -194,6 +194,12 @@ describe('TID 2124 report with peers', () => {
       output,
     );
     assert.ok(lines.includes('ComprehensiveSR'), output);
+    // The only warning: dciodvfy does not know the 99FOVEA scheme every Fovea SR declares.
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith('Warning') && !line.includes('<99FOVEA>')),
+      [],
+      output,
+    );
   });
 
   it('is consistent with its source OCT volumes (dcentvfy)', (t) => {
