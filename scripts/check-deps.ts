@@ -30,7 +30,7 @@ const allowed: Record<string, readonly string[]> = {
   'analyzers/sdk': ['core', 'imaging', 'dicom/codec'],
   analyzers: ['analyzers/sdk', 'imaging'],
   'analyzers/host': ['core', 'analyzers/sdk', 'analyzers', 'imaging', 'dicom/codec'],
-  store: ['core'],
+  store: ['core', 'audit'],
   pipeline: [
     'core',
     'config',

@@ -12,6 +12,9 @@ import { installProblemHandlers } from './problem.ts';
 import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
 import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
 import { resultRoutes, type ResultRouteOptions } from './routes/results.ts';
+import type { AuditLog } from '../core/audit.ts';
+import { installAuditHook } from './audit-hook.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { installAuth, type AuthOptions } from './auth.ts';
 import { studyRoutes, type StudyRouteOptions } from './routes/studies.ts';
 
@@ -38,6 +41,8 @@ export interface ApiDependencies extends Omit<StudyRouteOptions, 'results'> {
   readonly stow: Omit<StowRouteOptions, 'role'>;
   /** Access control: accounts, sessions, tokens (deny by default). */
   readonly auth: AuthOptions;
+  /** The audit log: every request of a known caller and every sign-in is recorded. */
+  readonly audit?: AuditLog;
   /** Findings, deliveries and jobs (absent in tools that run without the analysis pipeline). */
   readonly results?: Omit<ResultRouteOptions, 'index'>;
 }
@@ -80,10 +85,15 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         { name: 'dicomweb', description: 'DICOMweb STOW-RS (PS3.18 §10.5)' },
         { name: 'operations', description: 'Health and metrics' },
         { name: 'session', description: 'Sign-in, the caller, sign-out' },
+        { name: 'audit', description: 'The hash-chained audit trail' },
       ],
     },
   });
   await installAuth(app, deps.auth);
+  if (deps.audit !== undefined) {
+    installAuditHook(app, deps.audit);
+    await app.register(auditRoutes({ audit: deps.audit }));
+  }
   await app.register(healthRoutes({ health: deps.health }));
   await app.register(
     studyRoutes({

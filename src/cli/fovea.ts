@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `fovea` command: serve, demo, synth, send, analyze, config check, user add, token add.
+ * The `fovea` command: serve, demo, synth, send, analyze, config check, user add, token add, audit verify.
  */
 import { runAnalyzeCommand } from './analyze-command.ts';
+import { runAuditCommand } from './audit-command.ts';
 import { runConfigCommand } from './config-command.ts';
 import { runDemoCommand } from './demo-command.ts';
 import { runSendCommand } from './send-command.ts';
@@ -21,6 +22,7 @@ commands:
   config check [FILE]        validate a configuration file
   user add NAME --role R     create a local account (password generated, or --password-stdin)
   token add NAME --role R    create a service token (integration, ingest, admin …), printed once
+  audit verify               check the audit hash chain (exit 1 when an event was changed or deleted)
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -38,6 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runConfigCommand(rest);
     case 'synth':
       return runSynthCommand(rest);
+    case 'audit':
+      return runAuditCommand(rest);
     case 'user':
     case 'token':
       return runUserCommand(command, rest);

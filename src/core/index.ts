@@ -18,6 +18,7 @@ export * from './patient-context.ts';
 export * from './result-store.ts';
 export * from './roles.ts';
 export * from './auth-store.ts';
+export * from './audit.ts';
 export * from './route.ts';
 export * from './spool.ts';
 export * from './study.ts';

@@ -46,7 +46,14 @@ import { routeStudy } from '../pipeline/route.ts';
 import { resolveSite } from '../pipeline/site.ts';
 import { stowIngestHandlers } from '../pipeline/stow-ingest.ts';
 import { FileSpool } from '../store/file-spool.ts';
-import { openStore, PgAuthStore, PgPatientContextStore, PgResultStore, type Store } from '../store/index.ts';
+import {
+  openStore,
+  PgAuditLog,
+  PgAuthStore,
+  PgPatientContextStore,
+  PgResultStore,
+  type Store,
+} from '../store/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createLogger } from './logger.ts';
 
@@ -66,6 +73,8 @@ export interface Gateway {
   readonly auth: PgAuthStore;
   /** Every API route with the role it needs. */
   readonly routes: readonly RouteRole[];
+  /** The hash-chained audit log. */
+  readonly audit: PgAuditLog;
   readonly dispatcher: Dispatcher;
   readonly analyzers: AnalyzerPool;
   readonly logger: PinoLogger;
@@ -133,6 +142,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   const results = new PgResultStore(store.sql);
   const patientContext = new PgPatientContextStore(store.sql);
   const authStore = new PgAuthStore(store.sql);
+  const auditLog = new PgAuditLog(store.sql);
   const dispatcher = new Dispatcher({
     config,
     index: store.index,
@@ -344,6 +354,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     metricsRegistry: registry,
     results: { results, jobs: store.jobs },
     context: patientContext,
+    audit: auditLog,
     auth: {
       store: authStore,
       tokens: configuredTokens(config),
@@ -404,6 +415,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     results,
     auth: authStore,
     routes: app.routeTable,
+    audit: auditLog,
     dispatcher,
     analyzers,
     logger,

@@ -13,3 +13,4 @@ export type { SqlClient, SqlResult, SqlRunner } from './sql-client.ts';
 export { PgResultStore } from './pg-result-store.ts';
 export { PgPatientContextStore } from './pg-patient-context-store.ts';
 export { PgAuthStore } from './pg-auth-store.ts';
+export { PgAuditLog } from './pg-audit-log.ts';
