@@ -34,6 +34,7 @@ let octR: SynthObject;
 let octL: SynthObject;
 let input: MacularThicknessReportInput;
 let reportFile: string;
+let finalFile: string;
 
 function eyeOf(object: SynthObject, definition: 'ILM-BM' | 'ILM-RPE', shift: number): MacularThicknessEye {
   return {
@@ -82,6 +83,29 @@ before(async () => {
   };
   reportFile = join(temp, 'tid2124.dcm');
   writeFileSync(reportFile, buildMacularThicknessReport(input));
+  finalFile = join(temp, 'tid2124-final.dcm');
+  writeFileSync(
+    finalFile,
+    buildMacularThicknessReport({
+      ...input,
+      sopInstanceUid: '2.25.303757151264452186000441431417355118425',
+      status: {
+        kind: 'final',
+        verifier: {
+          name: 'Grader^Grace',
+          organization: 'Test Eye Hospital',
+          dateTime: new Date('2026-01-10T11:00:00Z'),
+        },
+      },
+      predecessors: [
+        {
+          seriesInstanceUid: input.seriesInstanceUid,
+          sopClassUid: comprehensiveSrSopClassUid,
+          sopInstanceUid: input.sopInstanceUid,
+        },
+      ],
+    }),
+  );
   writeFileSync(join(temp, 'oct-r.dcm'), octR.part10);
   writeFileSync(join(temp, 'oct-l.dcm'), octL.part10);
 });
@@ -178,28 +202,38 @@ describe('TID 2124 required content', () => {
     assert.throws(() =>
       buildMacularThicknessReportDataset({ ...input, eyes: [{ ...first, sourceInstances: [] }] }),
     );
+    assert.throws(
+      () =>
+        buildMacularThicknessReportDataset({
+          ...input,
+          eyes: [{ ...first, subfields: { ...first.subfields, centre: first.cst_um + 5 } }],
+        }),
+      /centre subfield/u,
+    );
   });
 });
 
 describe('TID 2124 report with peers', () => {
-  it('passes dciodvfy with zero Error lines', (t) => {
+  it('passes dciodvfy with zero Error lines (preliminary and final)', (t) => {
     if (!requirePeer(t, 'dciodvfy')) {
       return;
     }
-    const output = run('dciodvfy', [reportFile]).output;
-    const lines = output.split('\n');
-    assert.deepEqual(
-      lines.filter((line) => line.startsWith('Error')),
-      [],
-      output,
-    );
-    assert.ok(lines.includes('ComprehensiveSR'), output);
-    // The only warning: dciodvfy does not know the 99FOVEA scheme every Fovea SR declares.
-    assert.deepEqual(
-      lines.filter((line) => line.startsWith('Warning') && !line.includes('<99FOVEA>')),
-      [],
-      output,
-    );
+    for (const file of [reportFile, finalFile]) {
+      const output = run('dciodvfy', [file]).output;
+      const lines = output.split('\n');
+      assert.deepEqual(
+        lines.filter((line) => line.startsWith('Error')),
+        [],
+        output,
+      );
+      assert.ok(lines.includes('ComprehensiveSR'), output);
+      // The only warning: dciodvfy does not know the 99FOVEA scheme every Fovea SR declares.
+      assert.deepEqual(
+        lines.filter((line) => line.startsWith('Warning') && !line.includes('<99FOVEA>')),
+        [],
+        output,
+      );
+    }
   });
 
   it('is consistent with its source OCT volumes (dcentvfy)', (t) => {

@@ -205,7 +205,7 @@ function measurementsGroup(
   if (laterality === undefined) {
     throw invalid('each measurements group must be about the right or the left eye');
   }
-  if (eye.subfields.centre !== eye.cst_um) {
+  if (!(Math.abs(eye.subfields.centre - eye.cst_um) <= 1e-6)) {
     throw invalid('the centre subfield thickness is the CST: the two values must be equal');
   }
   const sources = canonicalSources(eye.sourceInstances);
