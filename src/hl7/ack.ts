@@ -78,7 +78,7 @@ export function peekMsh(bytes: Uint8Array): Hl7Segment | undefined {
     return parseHl7(line).segment('MSH');
   } catch {
     const separator = line[3]!;
-    if (/[\p{L}\p{N}\s\p{Cc}\p{Cs}]/u.test(separator)) {
+    if (!/^[!-/:-@[-`{-~]$/u.test(separator)) {
       return undefined;
     }
     const parts = line.split(separator);

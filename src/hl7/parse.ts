@@ -24,8 +24,9 @@ function invalidDelimiters(detail: string, path: string): FoveaError {
   return new FoveaError('FOVEA_MLLP_ENCODING_CHARACTERS_INVALID', { detail, path });
 }
 
+/** Delimiters must be printable ASCII punctuation: anything else is ambiguous once the charset applies. */
 function isBadDelimiter(char: string): boolean {
-  return /[\p{L}\p{N}\s\p{Cc}\p{Cs}]/u.test(char);
+  return !/^[!-/:-@[-`{-~]$/u.test(char);
 }
 
 /**
@@ -73,8 +74,9 @@ function readMshHeader(text: string): MshHeader {
   };
   // MSH-18 is the 17th separator-delimited part after "MSH" (MSH-1 is the separator itself).
   const parts = line.split(field);
-  const charset = (parts[17] ?? '').split(delimiters.repetition)[0]!.split(delimiters.component)[0]!;
-  return { start, delimiters, charset };
+  // Escaped like any value: with `-` as escape character, `UNICODE UTF-8` is written `UNICODE UTF-E-8`.
+  const raw = (parts[17] ?? '').split(delimiters.repetition)[0]!.split(delimiters.component)[0]!;
+  return { start, delimiters, charset: unescapeHl7(raw.split(delimiters.subcomponent)[0]!, delimiters) };
 }
 
 function latin1(bytes: Uint8Array): string {
