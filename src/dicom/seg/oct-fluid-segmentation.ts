@@ -307,7 +307,7 @@ function spatialOf(source: OctSourceVolume): Spatial | undefined {
 /**
  * Builds the Segmentation data set (Pixel Data included), or `undefined` when the volume has no fluid at
  * all (a SEG needs at least one frame).
- * @throws FoveaError `FOVEA_SR_INVALID` when the input cannot make a conformant Segmentation.
+ * @throws FoveaError `FOVEA_SEG_INVALID` when the input cannot make a conformant Segmentation.
  */
 export function buildOctFluidSegmentationDataset(
   input: OctFluidSegmentationInput,
@@ -498,7 +498,7 @@ export function buildOctFluidSegmentationDataset(
  * Builds the fluid Segmentation of an OCT volume: a Part 10 binary SEG (Explicit VR Little Endian) in the
  * source study, or `undefined` when the volume has no fluid. Deterministic: the same input gives the same
  * bytes, so a retried delivery resends the identical instance.
- * @throws FoveaError `FOVEA_SR_INVALID` when the input cannot make a conformant Segmentation.
+ * @throws FoveaError `FOVEA_SEG_INVALID` when the input cannot make a conformant Segmentation.
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_A.51.html
  */
 export function buildOctFluidSegmentation(input: OctFluidSegmentationInput): Uint8Array | undefined {

@@ -22,7 +22,7 @@ export const explicitVrLittleEndian = '1.2.840.10008.1.2.1';
 
 /** The error every SEG build problem raises (SEG shares the catalogue entry of Fovea's output objects). */
 export function segInvalid(detail: string): FoveaError {
-  return new FoveaError('FOVEA_SR_INVALID', { detail: `segmentation: ${detail}` });
+  return new FoveaError('FOVEA_SEG_INVALID', { detail: `segmentation: ${detail}` });
 }
 
 /**
@@ -49,7 +49,7 @@ export function writeSegPart10(dataset: NaturalDataset): Uint8Array {
     dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
     return new Uint8Array(dict.write());
   } catch (error) {
-    throw new FoveaError('FOVEA_SR_INVALID', {
+    throw new FoveaError('FOVEA_SEG_INVALID', {
       detail: 'segmentation: dcmjs could not write the data set',
       cause: error,
     });
