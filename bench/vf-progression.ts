@@ -1,13 +1,21 @@
 /**
  * The vf-progression acceptance study at scale, and timings. Synthetic series from src/synth (the generator's
- * values; a sample also through OPV objects): −1 dB/yr arcuate progression over 6 years (7 yearly 24-2 tests)
- * and stable series; PoPLR detection and false-positive rates at p < 0.05 with Wilson 95% intervals, MD slope
- * error against the generator's noise-free MD slope, GPA-style event and verdict rates; then the test–retest
- * series of ../shared/data/vf (per eye MD slope, PoPLR S and p, false-positive rate). Prints figures; not a
- * test. `VF_BENCH_SERIES` sets the number of series per arm (default 1000).
+ * values; a sample also through OPV objects): −1 dB/yr arcuate progression over 6 years (7 yearly 24-2 tests),
+ * −0.5 dB/yr, and stable series (PoPLR on TD, and on raw sensitivities as visualFields' default); PoPLR
+ * detection and false-positive rates at p < 0.05 with Wilson 95% intervals, MD slope error against the
+ * generator's noise-free MD slope, GPA-style event and verdict rates; then the test–retest series of
+ * ../shared/data/vf (per eye MD slope, PoPLR S and p, false-positive rate). Prints figures; not a test.
+ * `VF_BENCH_SERIES` sets the number of series per arm (default 1000).
  */
 import { cpus } from 'node:os';
-import { analyzeVfSeries, poplr, type VfProgression } from '../src/analyzers/vf-progression/index.ts';
+import {
+  analyzeVfSeries,
+  nonBlindSpot,
+  poplr,
+  yearsBetween,
+  type VfProgression,
+  type VfProgressionOptions,
+} from '../src/analyzers/vf-progression/index.ts';
 import {
   readSharedSeries,
   synthSeriesViaOpv,
@@ -60,7 +68,11 @@ function olsSlope(xs: readonly number[], ys: readonly number[]): number {
   return sxy / sxx;
 }
 
-function runArm(name: string, spec: (i: number) => SynthSeriesSpec): ArmResult {
+function runArm(
+  name: string,
+  spec: (i: number) => SynthSeriesSpec,
+  options: VfProgressionOptions = {},
+): ArmResult {
   const result: ArmResult = {
     detected: 0,
     n: perArm,
@@ -75,7 +87,7 @@ function runArm(name: string, spec: (i: number) => SynthSeriesSpec): ArmResult {
   for (let i = 0; i < perArm; i++) {
     const { series, truth } = synthSeriesViaValues(spec(i));
     const started = performance.now();
-    const analysis: VfProgression = analyzeVfSeries(series);
+    const analysis: VfProgression = analyzeVfSeries(series, options);
     result.ms.push(performance.now() - started);
     if (analysis.poplr!.p < 0.05) {
       detected++;
@@ -120,6 +132,14 @@ runArm(
     arcuate: i % 4 < 2 ? 'superior' : 'inferior',
   }),
 );
+runArm('slower: −0.5 dB/yr MD, arcuate, 7 yearly tests', (i) => ({
+  seed: `bench-slow-${i}`,
+  eye: i % 2 === 0 ? 'R' : 'L',
+  visits: 7,
+  intervalYears: 1,
+  mdSlopeDbPerYear: -0.5,
+  arcuate: i % 4 < 2 ? 'superior' : 'inferior',
+}));
 runArm('stable: no progression, 7 yearly tests', (i) => ({
   seed: `bench-stable-${i}`,
   eye: i % 2 === 0 ? 'R' : 'L',
@@ -128,6 +148,39 @@ runArm('stable: no progression, 7 yearly tests', (i) => ({
   mdSlopeDbPerYear: 0,
   arcuate: 'none',
 }));
+
+runArm(
+  'stable, PoPLR on raw sensitivities (visualFields poplr(vf) default) instead of total deviation',
+  (i) => ({
+    seed: `bench-stable-${i}`,
+    eye: i % 2 === 0 ? 'R' : 'L',
+    visits: 7,
+    intervalYears: 1,
+    mdSlopeDbPerYear: 0,
+    arcuate: 'none',
+  }),
+  { poplrValues: 'sensitivity' },
+);
+
+{
+  let flagged = 0;
+  for (let i = 0; i < perArm; i++) {
+    const { series, generatorTd } = synthSeriesViaValues({
+      seed: `bench-stable-${i}`,
+      eye: i % 2 === 0 ? 'R' : 'L',
+      visits: 7,
+      intervalYears: 1,
+      mdSlopeDbPerYear: 0,
+      arcuate: 'none',
+    });
+    const years = series.tests.map((t) => yearsBetween(series.tests[0]!.date, t.date));
+    const values = generatorTd.map((td) => nonBlindSpot.map((k) => td[k]!));
+    flagged += poplr(years, values).p < 0.05 ? 1 : 0;
+  }
+  console.log(
+    `\nstable, PoPLR on the generator's own TD (exchangeable by construction): p < 0.05 in ${wilson(flagged, perArm)}`,
+  );
+}
 
 const opvTimes: number[] = [];
 for (let i = 0; i < 10; i++) {

@@ -88,6 +88,8 @@ export function synthSeriesViaValues(
 ): {
   series: VfSeries;
   truth: VfSeriesTruth;
+  /** Per test, l1…l54: measured − the generator's own age-normal sensitivity. */
+  generatorTd: number[][];
 } {
   const { tests, truth } = generateVisualFieldSeriesValues(
     {
@@ -111,5 +113,6 @@ export function synthSeriesViaValues(
       })),
     },
     truth,
+    generatorTd: tests.map((test) => test.points.map((p) => p.measuredDb - p.normalDb)),
   };
 }
