@@ -2,7 +2,7 @@
  * Incremental MLLP framer: `<VT> message <FS><CR>` blocks out of a byte stream, whatever the TCP segmentation
  * (several messages in one read, one message over many reads). Bytes outside a block are counted and
  * dropped; a block over the size limit is counted to its end and reported with its first bytes only.
- * @see https://www.hl7.org/documentcenter/public/wg/inm/mllp_transport_specification.PDF (HL7 v2.5.1 Appendix C, MLLP release 2, §1.3)
+ * @see https://www.hl7.org/documentcenter/public/wg/inm/mllp_transport_specification.PDF (MLLP; HL7 v2.5.1 Appendix C.4)
  */
 
 /** Start block character `<VT>`. */

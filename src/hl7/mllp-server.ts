@@ -3,7 +3,7 @@
  * the owner's handler and answers exactly one original-mode ACK per message, in order, on the same
  * connection. Nothing a peer sends can crash it: every failure becomes an AR or AE with an ERR segment.
  * @see https://www.hl7.eu/HL7v2x/v251/std251/ch02.html#Heading62 (HL7 v2.5.1 §2.9.2, original mode)
- * @see https://www.hl7.org/documentcenter/public/wg/inm/mllp_transport_specification.PDF (MLLP release 2)
+ * @see https://www.hl7.org/documentcenter/public/wg/inm/mllp_transport_specification.PDF (MLLP; HL7 v2.5.1 Appendix C.4)
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
