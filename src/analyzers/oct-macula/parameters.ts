@@ -38,7 +38,7 @@ export const parameters = {
     ELM: -0.43,
     EZ: 0.53,
     RPE: 1.15,
-    BM: -1.13,
+    BM: -1.75,
     /** Bruch's membrane under a PED: the fluid-to-membrane edge (a clean dark-to-light step, as the ILM). */
     bmUnderFluid: 0.32,
   },
@@ -48,6 +48,8 @@ export const parameters = {
     /** Rounds of the robust fit and the rows above the fit beyond which a point is left out. */
     fitRounds: 5,
     outlierRows: 3,
+    /** …and only where the gap between them is darker than this share of the RPE band (fluid, not tissue). */
+    darkGapRatio: 0.45,
     /** Polynomial degree of Bruch's membrane along a B-scan. */
     degree: 4,
   },

@@ -189,15 +189,16 @@ export function segmentBScan(
   tracePath(gradient, -1, paths, low, high, rpePath.maxStep, rpePath.stepPenalty, path);
   write('RPE', gradient);
 
-  // 4. Bruch's membrane candidate: the light-to-dark edge below the RPE.
+  // 4. Bruch's membrane candidate: the outer (light-to-dark) edge of the smoothed RPE band, so that the
+  //    interdigitation zone, which real devices resolve above the RPE, is not taken for the RPE's outer edge.
+  verticalGradient(band, cost, rows, columns);
   for (let c = 0; c < columns; c++) {
-    const rpe = Math.floor(lineOf('RPE', c));
-    low[c] = rpe + 2;
-    high[c] = rpe + 14;
+    low[c] = Math.max(rpeBand[c]!, Math.floor(lineOf('RPE', c)) + 2);
+    high[c] = rpeBand[c]! + 16;
   }
   const bmPath = parameters.paths.bm;
-  tracePath(gradient, 1, paths, low, high, bmPath.maxStep, bmPath.stepPenalty, path);
-  write('BM', gradient);
+  tracePath(cost, 1, paths, low, high, bmPath.maxStep, bmPath.stepPenalty, path);
+  write('BM', cost);
 
   // 5. Ellipsoid zone: the strongest dark-to-light edge between the ILM and the RPE.
   const inner = parameters.paths.inner;

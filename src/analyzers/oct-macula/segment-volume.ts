@@ -117,6 +117,22 @@ function evaluate(coefficients: Float64Array, x: number): number {
   return value;
 }
 
+/** Whether the rows between `top` and `bottom` of column `c` are dark (fluid) compared with the RPE band. */
+function isDarkGap(workspace: BScanWorkspace, c: number, top: number, bottom: number): boolean {
+  const { smooth, columns, rows } = workspace;
+  const from = Math.max(0, Math.ceil(top));
+  const to = Math.min(rows - 1, Math.floor(bottom));
+  if (to < from) {
+    return false;
+  }
+  let sum = 0;
+  for (let r = from; r <= to; r++) {
+    sum += smooth[r * columns + c]!;
+  }
+  const bright = smooth[Math.min(rows - 1, workspace.rpeBand[c]!) * columns + c]!;
+  return sum / (to - from + 1) < parameters.bm.darkGapRatio * bright;
+}
+
 /**
  * Bruch's membrane of one B-scan: the outer RPE edge where the RPE lies on it, and below a lifted RPE the
  * dark-to-light edge (fluid → Bruch's membrane) near a robust polynomial fit of the unlifted parts.
@@ -152,7 +168,11 @@ function placeBruchsMembrane(
   for (let c = 0; c < columns; c++) {
     const fit = evaluate(coefficients, x[c]!);
     const rpe = lines[rpeOffset + c]!;
-    if (fit - rpe - rpeToBm > settings.elevationRows && fit - y[c]! > settings.outlierRows) {
+    if (
+      fit - rpe - rpeToBm > settings.elevationRows &&
+      fit - y[c]! > settings.outlierRows &&
+      isDarkGap(workspace, c, rpe + rpeToBm + 1, fit - 2)
+    ) {
       elevated[c] = 1;
       // Dark (fluid) above, brighter (Bruch's membrane) below: the strongest rise near the fit.
       let best = -Infinity;

@@ -1,0 +1,395 @@
+/**
+ * The `oct-macula` analyzer: per eye, from a macular OCT volume (Ophthalmic Tomography), retinal layer
+ * boundaries, the foveal centre, ETDRS subfield thickness (ILM→BM, as Spectralis), centre point thickness,
+ * CST, total macular volume, IRF/SRF/PED volumes and maximum heights, and the volume's quality. A classical
+ * algorithm (graph search on gradient costs, no trained model); its parameters are hashed into the model hash.
+ * @see standards-reference §C (OCT macular metrics), §D (non-deep-learning OCT algorithms)
+ */
+import { createHash } from 'node:crypto';
+import { isDecodeFailure } from '../../imaging/index.ts';
+import {
+  throwIfAborted,
+  type AnalysisCase,
+  type Analyzer,
+  type AnalyzerHelpers,
+  type AnalyzerManifest,
+  type AnalyzerOutput,
+  type Applicability,
+  type CaseInstance,
+  type CodedConcept,
+  type Eye,
+  type FindingDraft,
+} from '../sdk/index.ts';
+import { analyzeOctVolume, type OctMaculaResult } from './analyze-oct-volume.ts';
+import type { EtdrsSubfield } from './macular-metrics.ts';
+import { parameters } from './parameters.ts';
+import type { OctVolume } from './segment-volume.ts';
+
+export { analyzeOctVolume } from './analyze-oct-volume.ts';
+export type { FluidVolume, OctMaculaResult } from './analyze-oct-volume.ts';
+export { fluidLabels, segmentFluid, type FluidKind, type FluidSegmentation } from './fluid.ts';
+export {
+  etdrsSubfields,
+  etdrsThickness,
+  locateFovea,
+  subfieldAt,
+  subfieldMap,
+  type EtdrsSubfield,
+  type EtdrsThickness,
+  type FoveaLocation,
+  type ScanGeometry,
+} from './macular-metrics.ts';
+export { assessOctQuality, type OctQuality, type OctUngradableReason } from './oct-quality.ts';
+export { parameters } from './parameters.ts';
+export { layerIndex, layerNames, segmentBScan, type LayerName } from './segment-bscan.ts';
+export { boundaryLine, segmentVolume, type OctVolume, type VolumeSegmentation } from './segment-volume.ts';
+
+/** SOP Class UID of Ophthalmic Tomography Image Storage. */
+export const ophthalmicTomographySopClassUid = '1.2.840.10008.5.1.4.1.1.77.1.5.4';
+
+/** SHA-256 (hex) of the JSON of every parameter of the algorithm. */
+export const modelHash = createHash('sha256').update(JSON.stringify(parameters)).digest('hex');
+
+/** The analyzer's manifest. */
+export const manifest: AnalyzerManifest = {
+  id: 'oct-macula',
+  version: '0.1.0',
+  displayName: 'Macular OCT: layers, ETDRS thickness and fluid',
+  intendedUse:
+    'Measures retinal thickness on the ETDRS grid and quantifies intraretinal fluid, subretinal fluid and ' +
+    'pigment-epithelial detachment on macular OCT volumes, and says when a volume is not good enough to ' +
+    'measure, to assist clinicians who review every value; it does not diagnose.',
+  useCases: ['dme-quantification'],
+  inputs: { sopClassUids: [ophthalmicTomographySopClassUid], modalities: ['OPT'] },
+  outputs: ['quality', 'measurement'],
+  timeoutMs: 120_000,
+  reviewRequired: true,
+  modelHash,
+};
+
+/** A volume needs this many B-scans for the ETDRS grid (a line scan has no area). */
+const minimumFrames = 5;
+
+const useCase = 'dme-quantification';
+
+function concept(value: string, scheme: string, meaning: string): CodedConcept {
+  return { value, scheme, meaning };
+}
+
+/** Measurement concepts: LOINC for the macular grid (standards-reference §A.3), 99FOVEA for fluid. */
+export const octMaculaCodes = {
+  centralPointThickness: concept('57108-3', 'LN', 'Macular grid.center point thickness by OCT'),
+  centralSubfieldThickness: concept('57109-1', 'LN', 'Macular grid.center subfield thickness by OCT'),
+  IS: concept('57110-9', 'LN', 'Macular grid.inner superior subfield thickness by OCT'),
+  IN: concept('57111-7', 'LN', 'Macular grid.inner nasal subfield thickness by OCT'),
+  II: concept('57112-5', 'LN', 'Macular grid.inner inferior subfield thickness by OCT'),
+  IT: concept('57113-3', 'LN', 'Macular grid.inner temporal subfield thickness by OCT'),
+  OS: concept('57114-1', 'LN', 'Macular grid.outer superior subfield thickness by OCT'),
+  ON: concept('57115-8', 'LN', 'Macular grid.outer nasal subfield thickness by OCT'),
+  OI: concept('57116-6', 'LN', 'Macular grid.outer inferior subfield thickness by OCT'),
+  OT: concept('57117-4', 'LN', 'Macular grid.outer temporal subfield thickness by OCT'),
+  totalVolume: concept('57118-2', 'LN', 'Macular grid.total volume by OCT'),
+  ilmToBm: concept('111929', 'DCM', 'Total retinal thickness (ILM to BM)'),
+  irfVolume: concept('IRF-VOLUME', '99FOVEA', 'Intraretinal fluid volume'),
+  srfVolume: concept('SRF-VOLUME', '99FOVEA', 'Subretinal fluid volume'),
+  pedVolume: concept('PED-VOLUME', '99FOVEA', 'Pigment epithelial detachment volume'),
+  irfHeight: concept('IRF-MAX-HEIGHT', '99FOVEA', 'Intraretinal fluid maximum height'),
+  srfHeight: concept('SRF-MAX-HEIGHT', '99FOVEA', 'Subretinal fluid maximum height'),
+  pedHeight: concept('PED-MAX-HEIGHT', '99FOVEA', 'Pigment epithelial detachment maximum height'),
+  micrometre: concept('um', 'UCUM', 'micrometer'),
+  cubicMillimetre: concept('mm3', 'UCUM', 'cubic millimeter'),
+} as const;
+
+function isVolume(instance: CaseInstance): boolean {
+  return (
+    instance.sopClassUid === ophthalmicTomographySopClassUid &&
+    (instance.modality === undefined || instance.modality === 'OPT')
+  );
+}
+
+/** Per eye, the OCT instance with the most B-scans. */
+function volumesByEye(analysisCase: AnalysisCase): { eye: Eye; instance: CaseInstance }[] {
+  const out: { eye: Eye; instance: CaseInstance }[] = [];
+  for (const caseEye of analysisCase.eyes) {
+    const candidates = caseEye.instances.filter(isVolume);
+    if (candidates.length === 0) {
+      continue;
+    }
+    const best = candidates.reduce((a, b) => ((b.numberOfFrames ?? 1) > (a.numberOfFrames ?? 1) ? b : a));
+    out.push({ eye: caseEye.eye, instance: best });
+  }
+  return out;
+}
+
+function isApplicable(analysisCase: AnalysisCase): Applicability {
+  const byEye = volumesByEye(analysisCase);
+  if (byEye.length === 0) {
+    const withoutEye = [...analysisCase.unknownEye, ...analysisCase.bothEyes].filter(isVolume).length;
+    return {
+      applicable: false,
+      reason:
+        withoutEye > 0
+          ? `${withoutEye} OCT instance(s) (OPT) but none with a known eye (R or L)`
+          : 'no OCT instance (OPT) in the study',
+    };
+  }
+  const volumes = byEye.filter((entry) => (entry.instance.numberOfFrames ?? 1) >= minimumFrames);
+  if (volumes.length === 0) {
+    return {
+      applicable: false,
+      reason: `OCT instances have fewer than ${minimumFrames} B-scans (line scans have no ETDRS grid)`,
+    };
+  }
+  const counts = volumes.map((entry) => `${entry.eye} ${entry.instance.numberOfFrames} B-scans`).join(', ');
+  return { applicable: true, reason: `macular OCT volumes (OPT): ${counts}` };
+}
+
+/** Decodes every frame of an OCT instance into one volume of 8-bit display values. */
+async function decodeVolume(instance: CaseInstance, helpers: AnalyzerHelpers): Promise<OctVolume> {
+  const frames = instance.numberOfFrames ?? 1;
+  let voxels: Uint8Array | undefined;
+  let rows = 0;
+  let columns = 0;
+  let spacing: readonly [number, number] | undefined;
+  for (let f = 0; f < frames; f++) {
+    throwIfAborted(helpers.signal);
+    const frame = await helpers.pixels.frame(instance, f);
+    if (voxels === undefined) {
+      rows = frame.rows;
+      columns = frame.columns;
+      spacing = frame.pixelSpacing;
+      voxels = new Uint8Array(frames * rows * columns);
+    }
+    if (frame.samplesPerPixel !== 1 || frame.rows !== rows || frame.columns !== columns) {
+      throw new Error('every B-scan must be a greyscale frame of the same size');
+    }
+    const target = voxels.subarray(f * rows * columns, (f + 1) * rows * columns);
+    if (frame.bitsAllocated === 8) {
+      target.set(frame.data);
+    } else {
+      // 16-bit display data: scale to 8 bits by the stored range.
+      const shift = Math.max(0, (frame.bitsStored ?? 16) - 8);
+      for (let i = 0; i < target.length; i++) {
+        target[i] = frame.data[i]! >> shift;
+      }
+    }
+  }
+  const axialSpacingMm = spacing?.[0] ?? 0.00387;
+  const lateralSpacingMm = spacing?.[1] ?? 6 / columns;
+  return {
+    frames,
+    rows,
+    columns,
+    voxels: voxels ?? new Uint8Array(0),
+    axialSpacingMm,
+    lateralSpacingMm,
+    // The decoded frame carries no slice spacing: a macular cube is taken as square (scan height = width).
+    frameSpacingMm: (columns * lateralSpacingMm) / Math.max(1, frames),
+  };
+}
+
+const subfieldKeys: readonly Exclude<EtdrsSubfield, 'CSF'>[] = [
+  'IS',
+  'IN',
+  'II',
+  'IT',
+  'OS',
+  'ON',
+  'OI',
+  'OT',
+];
+
+function measurement(
+  eye: Eye,
+  key: string,
+  sopInstanceUid: string,
+  conceptValue: CodedConcept,
+  value: number,
+  unit: CodedConcept,
+  qualifier?: CodedConcept,
+): FindingDraft | undefined {
+  if (!Number.isFinite(value)) {
+    return undefined;
+  }
+  return {
+    eye,
+    useCase,
+    key,
+    value: {
+      kind: 'measurement',
+      concept: conceptValue,
+      value: Math.round(value * 1e4) / 1e4,
+      unit,
+      ...(qualifier === undefined ? {} : { qualifier }),
+    },
+    sourceSopInstanceUids: [sopInstanceUid],
+  };
+}
+
+/** The findings of one eye: quality, then (when gradable) thickness and fluid measurements. */
+export function eyeFindings(eye: Eye, sopInstanceUid: string, result: OctMaculaResult): FindingDraft[] {
+  const { quality, ilmBm, fluid } = result;
+  const findings: (FindingDraft | undefined)[] = [
+    {
+      eye,
+      useCase,
+      key: 'oct-quality',
+      value: {
+        kind: 'quality',
+        verdict: quality.verdict,
+        score: quality.score,
+        reasons: quality.reasons,
+        components: quality.components,
+      },
+      sourceSopInstanceUids: [sopInstanceUid],
+    },
+  ];
+  if (quality.verdict === 'gradable') {
+    const c = octMaculaCodes;
+    const um = c.micrometre;
+    const definition = c.ilmToBm;
+    findings.push(
+      measurement(eye, 'cst', sopInstanceUid, c.centralSubfieldThickness, ilmBm.cstUm, um, definition),
+      measurement(
+        eye,
+        'centre-point-thickness',
+        sopInstanceUid,
+        c.centralPointThickness,
+        ilmBm.centralPointUm,
+        um,
+        definition,
+      ),
+      ...subfieldKeys.map((name) =>
+        measurement(eye, `thickness-${name}`, sopInstanceUid, c[name], ilmBm.subfields[name], um, definition),
+      ),
+      measurement(
+        eye,
+        'total-volume',
+        sopInstanceUid,
+        c.totalVolume,
+        ilmBm.totalVolumeMm3,
+        c.cubicMillimetre,
+        definition,
+      ),
+      measurement(eye, 'irf-volume', sopInstanceUid, c.irfVolume, fluid.irf.volumeMm3, c.cubicMillimetre),
+      measurement(eye, 'srf-volume', sopInstanceUid, c.srfVolume, fluid.srf.volumeMm3, c.cubicMillimetre),
+      measurement(eye, 'ped-volume', sopInstanceUid, c.pedVolume, fluid.ped.volumeMm3, c.cubicMillimetre),
+      measurement(eye, 'irf-max-height', sopInstanceUid, c.irfHeight, fluid.irf.maxHeightUm, um),
+      measurement(eye, 'srf-max-height', sopInstanceUid, c.srfHeight, fluid.srf.maxHeightUm, um),
+      measurement(eye, 'ped-max-height', sopInstanceUid, c.pedHeight, fluid.ped.maxHeightUm, um),
+    );
+  }
+  return findings.filter((finding): finding is FindingDraft => finding !== undefined);
+}
+
+function round(value: number, digits = 4): number | null {
+  if (!Number.isFinite(value)) {
+    return null;
+  }
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/** What the audit keeps of one eye's result (JSON-safe; no per-voxel data). */
+function rawEye(eye: Eye, instance: CaseInstance, volume: OctVolume, result: OctMaculaResult): unknown {
+  const roundAll = (record: Readonly<Record<string, number>>): Record<string, number | null> =>
+    Object.fromEntries(Object.entries(record).map(([key, value]) => [key, round(value)]));
+  return {
+    eye,
+    sopInstanceUid: instance.sopInstanceUid,
+    geometry: {
+      frames: volume.frames,
+      rows: volume.rows,
+      columns: volume.columns,
+      axialSpacingMm: volume.axialSpacingMm,
+      lateralSpacingMm: volume.lateralSpacingMm,
+      frameSpacingMm: round(volume.frameSpacingMm, 6),
+      frameSpacingAssumed: true,
+    },
+    fovea: roundAll({ ...result.fovea }),
+    thicknessIlmBm: {
+      subfields: roundAll(result.ilmBm.subfields),
+      counts: result.ilmBm.counts,
+      cstUm: round(result.ilmBm.cstUm),
+      centralPointUm: round(result.ilmBm.centralPointUm),
+      totalVolumeMm3: round(result.ilmBm.totalVolumeMm3, 5),
+      gridCoverage: round(result.ilmBm.gridCoverage),
+    },
+    thicknessIlmRpe: {
+      subfields: roundAll(result.ilmRpe.subfields),
+      cstUm: round(result.ilmRpe.cstUm),
+      centralPointUm: round(result.ilmRpe.centralPointUm),
+      totalVolumeMm3: round(result.ilmRpe.totalVolumeMm3, 5),
+    },
+    fluid: Object.fromEntries(
+      Object.entries(result.fluid).map(([kind, entry]) => [
+        kind,
+        {
+          voxels: entry.voxels,
+          volumeMm3: round(entry.volumeMm3, 6),
+          volumeNl: round(entry.volumeNl, 3),
+          maxHeightUm: round(entry.maxHeightUm, 2),
+          bySubfieldMm3: Object.fromEntries(
+            Object.entries(entry.bySubfieldMm3).map(([name, value]) => [name, round(value, 6)]),
+          ),
+        },
+      ]),
+    ),
+    quality: {
+      verdict: result.quality.verdict,
+      reasons: result.quality.reasons,
+      ...roundAll(result.quality.components),
+    },
+    researchedFrames: result.segmentation.researchedFrames,
+    timingsMs: roundAll(result.timings),
+  };
+}
+
+async function analyze(analysisCase: AnalysisCase, helpers: AnalyzerHelpers): Promise<AnalyzerOutput> {
+  const findings: FindingDraft[] = [];
+  const eyes: unknown[] = [];
+  for (const { eye, instance } of volumesByEye(analysisCase)) {
+    if ((instance.numberOfFrames ?? 1) < minimumFrames) {
+      eyes.push({ eye, sopInstanceUid: instance.sopInstanceUid, skipped: 'fewer than 5 B-scans' });
+      continue;
+    }
+    let volume: OctVolume;
+    try {
+      volume = await decodeVolume(instance, helpers);
+    } catch (error) {
+      if (!isDecodeFailure(error)) {
+        throw error;
+      }
+      findings.push({
+        eye,
+        useCase,
+        key: 'oct-quality',
+        value: { kind: 'quality', verdict: 'ungradable', score: 0, reasons: ['unreadable'], components: {} },
+        sourceSopInstanceUids: [instance.sopInstanceUid],
+      });
+      eyes.push({
+        eye,
+        sopInstanceUid: instance.sopInstanceUid,
+        verdict: 'ungradable',
+        reasons: ['unreadable'],
+      });
+      continue;
+    }
+    throwIfAborted(helpers.signal);
+    const result = analyzeOctVolume(volume, eye, helpers.signal);
+    findings.push(...eyeFindings(eye, instance.sopInstanceUid, result));
+    eyes.push(rawEye(eye, instance, volume, result));
+  }
+  return {
+    findings,
+    raw: {
+      analyzer: `${manifest.id}@${manifest.version}`,
+      modelHash,
+      thicknessDefinition: 'ILM to BM (DCM 111929); ILM to RPE kept in raw',
+      eyes,
+    },
+  };
+}
+
+/** The analyzer the registry loads. */
+export const analyzer: Analyzer = { manifest, isApplicable, analyze };
