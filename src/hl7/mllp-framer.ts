@@ -78,7 +78,7 @@ export class MllpFramer {
       if (restart >= 0 && (end < 0 || restart < end)) {
         events.push({
           kind: 'discarded',
-          size: this.#size + restart - offset + 1,
+          size: this.#size + restart - offset,
           reason: 'restarted-block',
         });
         this.#parts = [];

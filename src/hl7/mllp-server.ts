@@ -238,8 +238,9 @@ class MllpConnection {
     try {
       for (let event = this.#queue.shift(); event !== undefined; event = this.#queue.shift()) {
         const reply = await this.#answer(event);
-        if (reply !== undefined && !this.#socket.destroyed) {
-          this.#socket.write(frameMllp(reply));
+        if (reply !== undefined && !this.#socket.destroyed && !this.#socket.write(frameMllp(reply))) {
+          // A peer that does not read its ACKs must not make us buffer them without bound.
+          await this.#drained();
         }
         if (this.#paused && this.#queue.length < resumeBelow && !this.#closing) {
           this.#paused = false;
@@ -254,6 +255,18 @@ class MllpConnection {
       this.#armIdle();
       this.#endIfDone();
     }
+  }
+
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#socket.off('drain', done);
+        this.#socket.off('close', done);
+        resolve();
+      };
+      this.#socket.on('drain', done);
+      this.#socket.on('close', done);
+    });
   }
 
   #endIfDone(): void {
