@@ -135,6 +135,7 @@ class MllpConnection {
   #busy = false;
   #paused = false;
   #peerEnded = false;
+  #awaitingDrain = false;
   #closing = false;
   #idleTimer: NodeJS.Timeout | undefined;
   readonly #peerAddress: string;
@@ -191,7 +192,8 @@ class MllpConnection {
   #armIdle(): void {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => {
-      if (this.#busy) {
+      // A slow handler is bounded by its own timeout; a peer that reads no ACKs for this long is idle.
+      if (this.#busy && !this.#awaitingDrain) {
         this.#armIdle();
         return;
       }
@@ -258,8 +260,10 @@ class MllpConnection {
   }
 
   #drained(): Promise<void> {
+    this.#awaitingDrain = true;
     return new Promise((resolve) => {
       const done = (): void => {
+        this.#awaitingDrain = false;
         this.#socket.off('drain', done);
         this.#socket.off('close', done);
         resolve();
