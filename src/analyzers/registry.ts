@@ -1,7 +1,7 @@
 /**
  * The explicit registry of built-in analyzers. Adding an analyzer means adding a line here; nothing is
- * discovered from the file system. `loadRegistry` imports each module and validates its manifest: a
- * registration error stops boot.
+ * discovered from the file system. `loadRegistry` imports each module and validates its manifest, then adds
+ * one ONNX analyzer per configured model manifest (config `analyzers.onnx`): a registration error stops boot.
  */
 import { FoveaError, validateManifest, type Analyzer } from './sdk/index.ts';
 
@@ -46,13 +46,41 @@ export async function loadAnalyzer(id: string, moduleUrl: URL): Promise<Analyzer
   return analyzer;
 }
 
-/** Loads every analyzer of `modules` (default: the built-ins); throws on the first registration error. */
+/** One configured ONNX model: the path of its manifest (config `analyzers.onnx`). */
+export interface OnnxModelEntry {
+  readonly manifest: string;
+}
+
+/**
+ * Loads every analyzer of `modules` (default: the built-ins), then one ONNX analyzer per entry of
+ * `onnxModels` (its id from its manifest); throws on the first registration error, with its config path.
+ */
 export async function loadRegistry(
   modules: Readonly<Record<string, URL>> = builtInAnalyzers,
+  onnxModels: readonly OnnxModelEntry[] = [],
 ): Promise<Map<string, Analyzer>> {
   const registry = new Map<string, Analyzer>();
   for (const [id, url] of Object.entries(modules)) {
     registry.set(id, await loadAnalyzer(id, url));
+  }
+  if (onnxModels.length > 0) {
+    // Imported only when a model is configured: onnxruntime's native library is large.
+    const { loadOnnxAnalyzer } = await import('./onnx/index.ts');
+    for (const [index, entry] of onnxModels.entries()) {
+      const path = `analyzers.onnx.${index}.manifest`;
+      const analyzer = await loadOnnxAnalyzer(entry.manifest, path);
+      const problems = validateManifest(analyzer.manifest);
+      if (registry.has(analyzer.manifest.id)) {
+        problems.push(`id: '${analyzer.manifest.id}' is already registered`);
+      }
+      if (problems.length > 0) {
+        throw new FoveaError('FOVEA_ANALYZER_REGISTRATION', {
+          detail: `ONNX model ${entry.manifest}: ${problems.join('; ')}`,
+          path,
+        });
+      }
+      registry.set(analyzer.manifest.id, analyzer);
+    }
   }
   return registry;
 }

@@ -229,6 +229,28 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    analyzers: Type.Object(
+      {
+        onnx: Type.Array(
+          Type.Object(
+            {
+              manifest: Type.String({
+                minLength: 1,
+                description:
+                  'Path of an ONNX model manifest (JSON or YAML beside the .onnx file); see src/analyzers/onnx/README.md.',
+              }),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            default: [],
+            description:
+              'Site models registered as analyzers (id from each manifest); a bad manifest or a model hash mismatch stops boot.',
+          },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     auth: Type.Object(
       {
         apiToken: Type.Optional(

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { FoveaError, isErrorCode } from '../../core/errors.ts';
 import { logEvents } from '../../core/log-events.ts';
 import type { Logger } from '../../core/logger.ts';
-import { builtInAnalyzers, loadRegistry } from '../registry.ts';
+import { builtInAnalyzers, loadRegistry, type OnnxModelEntry } from '../registry.ts';
 import type { AnalysisCase, AnalyzerManifest, AnalyzerRunOutcome, AnalyzerRunner } from '../sdk/index.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
@@ -20,6 +20,8 @@ export interface AnalyzerPoolOptions {
   readonly logger: Logger;
   /** Analyzer modules (default: the built-ins). */
   readonly modules?: Readonly<Record<string, URL>>;
+  /** Site models to register as ONNX analyzers (config `analyzers.onnx`). */
+  readonly onnxModels?: readonly OnnxModelEntry[];
   /** Grace after an abort before the worker is terminated (default 2 s). */
   readonly abortGraceMs?: number;
   /** Overrides manifest timeouts (tests). */
@@ -52,7 +54,7 @@ export class AnalyzerPool implements AnalyzerRunner {
 
   /** Validates the registry in this thread (a registration error rejects), then starts the workers. */
   static async start(options: AnalyzerPoolOptions): Promise<AnalyzerPool> {
-    const registry = await loadRegistry(options.modules ?? builtInAnalyzers);
+    const registry = await loadRegistry(options.modules ?? builtInAnalyzers, options.onnxModels ?? []);
     const pool = new AnalyzerPool(
       options,
       [...registry.values()].map((analyzer) => analyzer.manifest),
@@ -76,6 +78,7 @@ export class AnalyzerPool implements AnalyzerRunner {
     const worker = new Worker(new URL('./analyzer-worker.ts', import.meta.url), {
       workerData: {
         modules: Object.fromEntries(Object.entries(this.#modules).map(([id, url]) => [id, url.href])),
+        onnxModels: this.#options.onnxModels ?? [],
       },
     });
     let resolveReady: () => void = () => undefined;

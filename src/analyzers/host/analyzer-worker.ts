@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toFoveaError } from '../../core/errors.ts';
 import type { Logger, LogFields } from '../../core/logger.ts';
-import { loadRegistry } from '../registry.ts';
+import { loadRegistry, type OnnxModelEntry } from '../registry.ts';
 import type { Analyzer } from '../sdk/index.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import { spoolPixelAccess } from './pixel-access.ts';
@@ -31,11 +31,15 @@ function relayLogger(bindings: Record<string, unknown>): Logger {
   };
 }
 
-const modules = (workerData as { modules: Record<string, string> }).modules;
+const { modules, onnxModels } = workerData as {
+  modules: Record<string, string>;
+  onnxModels: readonly OnnxModelEntry[];
+};
 let registry: Map<string, Analyzer>;
 try {
   registry = await loadRegistry(
     Object.fromEntries(Object.entries(modules).map(([id, href]) => [id, new URL(href)])),
+    onnxModels,
   );
   post({ type: 'ready' });
 } catch (error) {
