@@ -91,3 +91,102 @@ export function tracePath(
     }
   }
 }
+
+/** Buffers of {@link traceCoarseToFine}: a half-height, quarter-width copy of the cost and its path. */
+export interface CoarseScratch {
+  readonly cost: Float32Array;
+  readonly paths: PathScratch;
+  readonly low: Int32Array;
+  readonly high: Int32Array;
+  readonly path: Int32Array;
+  readonly fineLow: Int32Array;
+  readonly fineHigh: Int32Array;
+}
+
+/** Rows and columns of the coarse grid are this many fine ones. */
+const coarseRows = 2;
+const coarseColumns = 4;
+
+/** Allocates the buffers of {@link traceCoarseToFine} for images of `rows × columns`. */
+export function createCoarseScratch(rows: number, columns: number): CoarseScratch {
+  const r = Math.ceil(rows / coarseRows);
+  const c = Math.ceil(columns / coarseColumns);
+  return {
+    cost: new Float32Array(r * c),
+    paths: createPathScratch(r, c),
+    low: new Int32Array(c),
+    high: new Int32Array(c),
+    path: new Int32Array(c),
+    fineLow: new Int32Array(columns),
+    fineHigh: new Int32Array(columns),
+  };
+}
+
+/**
+ * {@link tracePath} for wide search bands, in two steps: the path on a grid of 2-row × 4-column blocks
+ * (block mean cost, the same smoothness per fine column), then the exact path at full resolution within
+ * `margin` rows of it. Equivalent to the full search whenever the optimum has no detail finer than a block.
+ */
+export function traceCoarseToFine(
+  cost: Float32Array,
+  scale: number,
+  scratch: PathScratch,
+  coarse: CoarseScratch,
+  low: Int32Array,
+  high: Int32Array,
+  maxStep: number,
+  stepPenalty: number,
+  margin: number,
+  out: Int32Array,
+): void {
+  const { rows, columns } = scratch;
+  const cRows = coarse.paths.rows;
+  const cColumns = coarse.paths.columns;
+  const block = coarseRows * coarseColumns;
+  coarse.cost.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const base = r * columns;
+    const target = Math.floor(r / coarseRows) * cColumns;
+    for (let c = 0; c < columns; c++) {
+      const at = target + Math.floor(c / coarseColumns);
+      coarse.cost[at] = coarse.cost[at]! + cost[base + c]!;
+    }
+  }
+  // Mean over the block's rows, sum over its columns (a fine path crosses every column once).
+  const factor = (scale * coarseColumns) / block;
+  for (let i = 0; i < coarse.cost.length; i++) {
+    coarse.cost[i] = coarse.cost[i]! * factor;
+  }
+  for (let cc = 0; cc < cColumns; cc++) {
+    let lo = rows;
+    let hi = 0;
+    for (let c = cc * coarseColumns; c < Math.min(columns, (cc + 1) * coarseColumns); c++) {
+      lo = Math.min(lo, low[c]!);
+      hi = Math.max(hi, high[c]!);
+    }
+    coarse.low[cc] = Math.floor(Math.max(0, lo) / coarseRows);
+    coarse.high[cc] = Math.min(cRows - 1, Math.floor(Math.max(0, hi) / coarseRows));
+  }
+  tracePath(
+    coarse.cost,
+    1,
+    coarse.paths,
+    coarse.low,
+    coarse.high,
+    Math.ceil((maxStep * coarseColumns) / coarseRows),
+    // One coarse row of movement is `coarseRows` fine rows, whatever the columns it spreads over.
+    stepPenalty * coarseRows,
+    coarse.path,
+  );
+  for (let c = 0; c < columns; c++) {
+    // Interpolate the coarse path between block centres.
+    const position = (c + 0.5) / coarseColumns - 0.5;
+    const left = Math.max(0, Math.min(cColumns - 1, Math.floor(position)));
+    const right = Math.min(cColumns - 1, left + 1);
+    const t = Math.max(0, Math.min(1, position - left));
+    const centre = ((1 - t) * coarse.path[left]! + t * coarse.path[right]! + 0.5) * coarseRows;
+    coarse.fineLow[c] = Math.max(low[c]!, Math.floor(centre - margin));
+    coarse.fineHigh[c] = Math.min(high[c]!, Math.ceil(centre + margin));
+  }
+  tracePath(cost, scale, scratch, coarse.fineLow, coarse.fineHigh, maxStep, stepPenalty, out);
+}

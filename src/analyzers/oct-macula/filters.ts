@@ -24,19 +24,28 @@ export function boxBlurRows(
     output.set(input.subarray(0, rows * columns));
     return;
   }
-  const width = 2 * radius + 1;
-  const scale = 1 / width;
+  const scale = 1 / (2 * radius + 1);
+  const last = columns - 1;
   for (let r = 0; r < rows; r++) {
     const base = r * columns;
     let sum = (radius + 1) * input[base]!;
     for (let i = 1; i <= radius; i++) {
-      sum += input[base + Math.min(columns - 1, i)]!;
+      sum += input[base + Math.min(last, i)]!;
     }
-    for (let c = 0; c < columns; c++) {
+    // Edges (clamped indices) apart from the interior, which needs no clamping.
+    const interiorEnd = Math.max(0, Math.min(columns, columns - radius - 1));
+    const interiorStart = Math.min(interiorEnd, radius);
+    for (let c = 0; c < interiorStart; c++) {
       output[base + c] = sum * scale;
-      const add = Math.min(columns - 1, c + radius + 1);
-      const remove = Math.max(0, c - radius);
-      sum += input[base + add]! - input[base + remove]!;
+      sum += input[base + Math.min(last, c + radius + 1)]! - input[base]!;
+    }
+    for (let c = interiorStart; c < interiorEnd; c++) {
+      output[base + c] = sum * scale;
+      sum += input[base + c + radius + 1]! - input[base + c - radius]!;
+    }
+    for (let c = interiorEnd; c < columns; c++) {
+      output[base + c] = sum * scale;
+      sum += input[base + last]! - input[base + Math.max(0, c - radius)]!;
     }
   }
 }

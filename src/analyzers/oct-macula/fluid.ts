@@ -48,14 +48,26 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
   const [fineRows, fineColumns] = settings.fineSmoothing;
   for (let f = 0; f < frames; f++) {
     const frameOffset = f * rows * columns;
-    for (let i = 0; i < rows * columns; i++) {
-      plane[i] = linearOfDisplay[voxels[frameOffset + i]!]!;
-    }
-    fine.set(plane);
-    smoothPlane(fine, temp, sums, rows, columns, fineRows, fineColumns);
-    smoothPlane(plane, temp, sums, rows, columns, smoothRows, smoothColumns);
     const line = (layer: number, c: number): number =>
       segmentation.boundaries[(f * layers + layer) * columns + c]!;
+    // Only the rows from just above the ILM to just below the RPE band are needed.
+    let top = rows;
+    let bottom = 0;
+    for (let c = 0; c < columns; c++) {
+      top = Math.min(top, line(layerIndex.ILM, c));
+      bottom = Math.max(bottom, line(layerIndex.BM, c), line(layerIndex.RPE, c) + 8);
+    }
+    const firstCropRow = Math.max(0, Math.floor(top) - 6);
+    const endCropRow = Math.min(rows, Math.ceil(bottom) + 6);
+    const cropRows = endCropRow - firstCropRow;
+    const start = firstCropRow * columns;
+    const end = endCropRow * columns;
+    for (let i = start; i < end; i++) {
+      plane[i] = linearOfDisplay[voxels[frameOffset + i]!]!;
+    }
+    fine.set(plane.subarray(start, end), start);
+    smoothPlane(fine.subarray(start, end), temp, sums, cropRows, columns, fineRows, fineColumns);
+    smoothPlane(plane.subarray(start, end), temp, sums, cropRows, columns, smoothRows, smoothColumns);
     // The A-scan's RPE brightness: the brightest smoothed sample just below the inner RPE surface.
     for (let c = 0; c < columns; c++) {
       const top = Math.max(0, Math.floor(line(layerIndex.RPE, c)));

@@ -5,7 +5,14 @@
  * IPL/INL, RNFL/GCL, ELM.
  * @see https://doi.org/10.1364/OE.18.019413 (Chiu et al. 2010, §2.3–2.5; standards-reference §D.1)
  */
-import { createPathScratch, tracePath, type PathScratch } from './dp-path.ts';
+import {
+  createCoarseScratch,
+  createPathScratch,
+  traceCoarseToFine,
+  tracePath,
+  type CoarseScratch,
+  type PathScratch,
+} from './dp-path.ts';
 import { smoothPlane, verticalGradient } from './filters.ts';
 import { parameters } from './parameters.ts';
 
@@ -45,6 +52,7 @@ export interface BScanWorkspace {
   readonly high: Int32Array;
   readonly path: Int32Array;
   readonly paths: PathScratch;
+  readonly coarse: CoarseScratch;
   /** Row of the bright RPE band per column (integer). */
   readonly rpeBand: Int32Array;
 }
@@ -66,6 +74,7 @@ export function createBScanWorkspace(rows: number, columns: number): BScanWorksp
     high: new Int32Array(columns),
     path: new Int32Array(columns),
     paths: createPathScratch(rows, columns),
+    coarse: createCoarseScratch(rows, columns),
     rpeBand: new Int32Array(columns),
   };
 }
@@ -159,7 +168,22 @@ export function segmentBScan(
     high[c] =
       prior?.ilm === undefined ? rows - minimumRetinaRows : Math.round(prior.ilm[c]! + prior.halfWidth);
   }
-  tracePath(cost, 1, paths, low, high, ilmPath.maxStep, ilmPath.stepPenalty, path);
+  if (prior?.ilm === undefined) {
+    traceCoarseToFine(
+      cost,
+      1,
+      paths,
+      workspace.coarse,
+      low,
+      high,
+      ilmPath.maxStep,
+      ilmPath.stepPenalty,
+      6,
+      path,
+    );
+  } else {
+    tracePath(cost, 1, paths, low, high, ilmPath.maxStep, ilmPath.stepPenalty, path);
+  }
   write('ILM', gradient);
 
   // 2. The bright RPE band: the brightest smooth path well below the ILM (the RNFL can be as bright).
@@ -176,7 +200,18 @@ export function segmentBScan(
     }
   }
   const rpeBandPath = parameters.paths.rpeBand;
-  tracePath(band, -1, paths, low, high, rpeBandPath.maxStep, rpeBandPath.stepPenalty, path);
+  traceCoarseToFine(
+    band,
+    -1,
+    paths,
+    workspace.coarse,
+    low,
+    high,
+    rpeBandPath.maxStep,
+    rpeBandPath.stepPenalty,
+    6,
+    path,
+  );
   workspace.rpeBand.set(path);
   const rpeBand = workspace.rpeBand;
 
