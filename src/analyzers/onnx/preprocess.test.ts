@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { DecodedFrame } from '../sdk/index.ts';
 import type { OnnxInputSpec } from './model-manifest.ts';
 import { fieldOfViewBox, preprocessFrame, resizeRgb, type RgbImage } from './preprocess.ts';
-import { referencePixel } from './test-support.ts';
+import { referencePixel, referenceTensor } from './test-support.ts';
 
 function line(values: readonly number[]): RgbImage {
   return {
@@ -134,6 +134,19 @@ describe('ONNX preprocessing', () => {
       }
     }
     t.diagnostic(`max abs difference of the tensor (float32) vs the reference: ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-5, `max abs difference ${worst}`);
+  });
+
+  it('crops to the field of view before resizing: the tensor of the crop equals the reference of the cropped image', () => {
+    const frame = rgbFrame(12, 10, (x, y) =>
+      x >= 3 && x <= 9 && y >= 2 && y <= 8 ? [40 + x * 10, 90 + y * 5, 17] : [0, 0, 0],
+    );
+    const cropped = rgbFrame(7, 7, (x, y) => [40 + (x + 3) * 10, 90 + (y + 2) * 5, 17]);
+    const input: OnnxInputSpec = { ...baseInput, resize: 'bilinear', fieldOfViewCrop: { threshold: 0.04 } };
+    const { data, box } = preprocessFrame(frame, input);
+    assert.deepEqual(box, { x: 3, y: 2, width: 7, height: 7 });
+    const expected = referenceTensor(cropped, input);
+    const worst = Math.max(...Array.from(data, (value, at) => Math.abs(value - expected[at]!)));
     assert.ok(worst < 1e-5, `max abs difference ${worst}`);
   });
 

@@ -89,42 +89,97 @@ export function axisTaps(inSize: number, outSize: number, method: ResizeMethod):
   };
 }
 
-/** Resizes an RGB image (separable: rows, then columns). */
-export function resizeRgb(image: RgbImage, width: number, height: number, method: ResizeMethod): RgbImage {
-  const xs = axisTaps(image.width, width, method);
-  const ys = axisTaps(image.height, height, method);
-  const across = new Float64Array(image.height * width * 3);
-  for (let row = 0; row < image.height; row++) {
-    const source = row * image.width * 3;
+/** Interleaved samples to resize: a box of a larger image, `samples` per pixel (1 is read as grey). */
+interface ResizeSource {
+  readonly data: ArrayLike<number>;
+  /** Pixels per row of `data`. */
+  readonly stride: number;
+  readonly samples: number;
+  readonly box: PixelBox;
+  /** Multiplies every sample (brings it to 0–255). */
+  readonly factor: number;
+}
+
+/**
+ * Resizes a box of interleaved samples to RGB (separable: along rows into a box-height × width buffer, then
+ * along columns), reading the source in place so a large photograph is never copied whole.
+ */
+function resizeSource(source: ResizeSource, width: number, height: number, method: ResizeMethod): RgbImage {
+  const { data, stride, samples, box, factor } = source;
+  const xs = axisTaps(box.width, width, method);
+  const ys = axisTaps(box.height, height, method);
+  const green = samples === 3 ? 1 : 0;
+  const blue = samples === 3 ? 2 : 0;
+  const across = new Float64Array(box.height * width * 3);
+  for (let row = 0; row < box.height; row++) {
+    const rowStart = ((box.y + row) * stride + box.x) * samples;
     const target = row * width * 3;
     for (let x = 0; x < width; x++) {
       let r = 0;
       let g = 0;
       let b = 0;
       for (let tap = xs.start[x]!, end = tap + xs.count[x]!; tap < end; tap++) {
-        const at = source + xs.index[tap]! * 3;
+        const at = rowStart + xs.index[tap]! * samples;
         const weight = xs.weight[tap]!;
-        r += image.data[at]! * weight;
-        g += image.data[at + 1]! * weight;
-        b += image.data[at + 2]! * weight;
+        r += data[at]! * weight;
+        g += data[at + green]! * weight;
+        b += data[at + blue]! * weight;
       }
-      across[target + x * 3] = r;
-      across[target + x * 3 + 1] = g;
-      across[target + x * 3 + 2] = b;
+      across[target + x * 3] = r * factor;
+      across[target + x * 3 + 1] = g * factor;
+      across[target + x * 3 + 2] = b * factor;
     }
   }
-  const data = new Float64Array(height * width * 3);
+  const out = new Float64Array(height * width * 3);
   for (let y = 0; y < height; y++) {
     const target = y * width * 3;
     for (let tap = ys.start[y]!, end = tap + ys.count[y]!; tap < end; tap++) {
-      const source = ys.index[tap]! * width * 3;
+      const from = ys.index[tap]! * width * 3;
       const weight = ys.weight[tap]!;
       for (let offset = 0; offset < width * 3; offset++) {
-        data[target + offset]! += across[source + offset]! * weight;
+        out[target + offset]! += across[from + offset]! * weight;
       }
     }
   }
-  return { width, height, data };
+  return { width, height, data: out };
+}
+
+/** Resizes an RGB image. */
+export function resizeRgb(image: RgbImage, width: number, height: number, method: ResizeMethod): RgbImage {
+  return resizeSource(
+    {
+      data: image.data,
+      stride: image.width,
+      samples: 3,
+      box: { x: 0, y: 0, width: image.width, height: image.height },
+      factor: 1,
+    },
+    width,
+    height,
+    method,
+  );
+}
+
+/** Resizes `box` of a frame to RGB in 0–255 (greyscale is repeated in the three channels). */
+export function resizeFrameRegion(
+  frame: DecodedFrame,
+  box: PixelBox,
+  width: number,
+  height: number,
+  method: ResizeMethod,
+): RgbImage {
+  return resizeSource(
+    {
+      data: frame.data,
+      stride: frame.columns,
+      samples: frame.samplesPerPixel,
+      box,
+      factor: 255 / fullScale(frame),
+    },
+    width,
+    height,
+    method,
+  );
 }
 
 /** Full scale of a frame's samples (2^BitsStored − 1). */
@@ -164,23 +219,6 @@ export function fieldOfViewBox(frame: DecodedFrame, threshold: number): PixelBox
   return { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
 }
 
-/** The RGB samples of `box` in 0–255 (greyscale is repeated in the three channels). */
-export function rgbRegion(frame: DecodedFrame, box: PixelBox): RgbImage {
-  const toByteRange = 255 / fullScale(frame);
-  const samples = frame.samplesPerPixel;
-  const data = new Float64Array(box.width * box.height * 3);
-  for (let row = 0; row < box.height; row++) {
-    for (let column = 0; column < box.width; column++) {
-      const source = ((box.y + row) * frame.columns + box.x + column) * samples;
-      const target = (row * box.width + column) * 3;
-      for (let channel = 0; channel < 3; channel++) {
-        data[target + channel] = frame.data[source + (samples === 3 ? channel : 0)]! * toByteRange;
-      }
-    }
-  }
-  return { width: box.width, height: box.height, data };
-}
-
 /** Channel order, scale, mean/std and layout: the resized image becomes the input tensor's data. */
 export function toTensorData(image: RgbImage, input: OnnxInputSpec): Float32Array {
   const plane = image.width * image.height;
@@ -211,6 +249,6 @@ export function preprocessFrame(
     input.fieldOfViewCrop === undefined
       ? { x: 0, y: 0, width: frame.columns, height: frame.rows }
       : fieldOfViewBox(frame, input.fieldOfViewCrop.threshold);
-  const resized = resizeRgb(rgbRegion(frame, box), input.width, input.height, input.resize);
+  const resized = resizeFrameRegion(frame, box, input.width, input.height, input.resize);
   return { data: toTensorData(resized, input), box };
 }
