@@ -29,7 +29,9 @@ export const vfDataDir = resolve(import.meta.dirname, '../../../shared/data/vf')
 
 /** Whether the visual-field CSV files are present. */
 export function vfDataPresent(): boolean {
-  return ['vfctrSunyiu24d2.csv', 'vfpwgRetest24d2.csv'].every((name) => existsSync(join(vfDataDir, name)));
+  return ['vfctrSunyiu24d2.csv', 'vfpwgRetest24d2.csv', 'small_UWHVF.csv'].every((name) =>
+    existsSync(join(vfDataDir, name)),
+  );
 }
 
 /** Reads one shared CSV into series (throws on any skipped line). */
