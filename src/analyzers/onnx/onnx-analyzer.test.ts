@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FoveaError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { validateConfig } from '../../config/load.ts';
 import { assembleCase } from '../../pipeline/assemble.ts';
 import { readInstanceFiles } from '../../pipeline/offline-analysis.ts';
 import { generatePatientStudy, writeObjects } from '../../synth/index.ts';
@@ -413,6 +414,51 @@ describe('ONNX analyzer', () => {
       /'fundus-quality' is already registered/,
     );
     assert.equal(sha256(model).length, 64);
+  });
+
+  it('reads a YAML manifest; a model declared as probabilities that gives logits fails the run', async () => {
+    const model = channelMeanModel({
+      layout: 'NCHW',
+      width: 2,
+      height: 2,
+      ...gradeByChannel0,
+      softmax: false,
+    });
+    writeFileSync(join(directory, 'yaml-model.onnx'), model);
+    const yamlPath = join(directory, 'yaml-model.yaml');
+    writeFileSync(
+      yamlPath,
+      [
+        'id: yaml-model',
+        'version: 1.0.0',
+        'displayName: YAML model',
+        'intendedUse: Testing a YAML manifest.',
+        'useCase: dr-screening',
+        'model: { file: yaml-model.onnx, sha256: ' + sha256(model) + ' }',
+        'input: { name: x, width: 2, height: 2, resize: area, colourOrder: RGB, layout: NCHW, scale: 0.00392156862745098 }',
+        'output: { name: probs, mapping: icdr-classes, logits: false }',
+      ].join('\n'),
+    );
+    const analyzer = await loadOnnxAnalyzer(yamlPath);
+    assert.equal(analyzer.manifest.id, 'yaml-model');
+    assert.equal(analyzer.manifest.modelHash, sha256(model));
+    assert.deepEqual(analyzer.manifest.useCases, ['dr-screening']);
+    const frames = new Map([['5.1', rgbFrame(2, 2, () => [255, 0, 0])]]);
+    await assert.rejects(
+      analyzer.analyze(makeCase(['5.1'], []), helpersFor(frames, directory)),
+      /is not a probability distribution/,
+    );
+  });
+
+  it('is configured under analyzers.onnx, each entry validated with its path', () => {
+    const ok = validateConfig({ analyzers: { onnx: [{ manifest: '/models/acme-dr.json' }] } });
+    assert.deepEqual(ok.issues, []);
+    assert.deepEqual(ok.config?.analyzers.onnx, [{ manifest: '/models/acme-dr.json' }]);
+    assert.deepEqual(validateConfig({}).config?.analyzers.onnx, []);
+    const bad = validateConfig({ analyzers: { onnx: [{ manifest: '' }, { model: 'x.onnx' }] } });
+    const paths = bad.issues.map((issue) => issue.path);
+    assert.ok(paths.includes('analyzers.onnx.0.manifest'), paths.join(', '));
+    assert.ok(paths.includes('analyzers.onnx.1.model'), paths.join(', '));
   });
 
   describe('on synthetic fundus photographs', () => {

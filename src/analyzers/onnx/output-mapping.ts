@@ -126,8 +126,11 @@ export function readOutput(
       throw new Error(`output ${output.name} has ${numbers.length} values; the icdr-classes mapping needs 5`);
     }
     const probabilities = output.logits ? softmax(numbers) : numbers;
-    if (!output.logits && probabilities.some((value) => value < -1e-6 || value > 1 + 1e-6)) {
-      throw new Error(`output ${output.name} is not a probability (set logits: true for logits)`);
+    const total = probabilities.reduce((sum, value) => sum + value, 0);
+    if (!output.logits && (probabilities.some((value) => value < -1e-6) || Math.abs(total - 1) > 1e-3)) {
+      throw new Error(
+        `output ${output.name} is not a probability distribution (sum ${total.toFixed(4)}; set logits: true for logits)`,
+      );
     }
     let grade = 0;
     probabilities.forEach((value, level) => {
