@@ -1,0 +1,105 @@
+/**
+ * Every parameter and threshold of the DR screening algorithm, in one frozen object; the manifest's model hash
+ * is the SHA-256 of its JSON. README.md says how the values were chosen.
+ */
+export const parameters = {
+  field: {
+    /** Longest side of the coarse copy the field of view is found on. */
+    coarseSize: 512,
+    backgroundPercentile: 0.02,
+    retinaPercentile: 0.9,
+    relativeStep: 0.15,
+    /** The analysed field: the circle shrunk to this share of its radius (rim glare and vignetting). */
+    rimMargin: 0.99,
+    /** Pixels darker than this (max of R, G, B) are outside the field even inside the circle. */
+    minLitLevel: 0.03,
+  },
+  vessels: {
+    /** Field diameter (px) of the vessel working scale: about DRIVE's. */
+    fieldDiameter: 560,
+    /** Line detector window W (odd; lengths 1, 3, …, W). */
+    window: 15,
+    /** Background of the green normalisation: Gaussian sigma as a share of the field diameter. */
+    backgroundSigma: 0.03,
+    /** Vessel when the combined standardised response is above this. */
+    threshold: 0.7,
+  },
+  landmarks: {
+    /** Field diameter (px) of the coarse copy the disc and fovea are searched on. */
+    coarseDiameter: 256,
+    /** Expected disc diameter as a share of the field diameter (45° camera). */
+    discDiameterFraction: 0.13,
+    /** The disc is searched within this share of the field radius. */
+    discSearchRadius: 0.9,
+    /** Weight of the standardised vessel density against the standardised brightness contrast. */
+    vesselWeight: 1,
+    /** Largest angle (degrees) of the disc-to-fovea line from the horizontal. */
+    foveaMaxAngleDeg: 25,
+    /** Vessel density (0–1) added to the blurred green when looking for the darkest place. */
+    foveaVesselPenalty: 0.3,
+  },
+  lesions: {
+    /** Field diameter (px) of the lesion working scale (smaller photographs are not enlarged). */
+    fieldDiameter: 1024,
+    /** Background of the green normalisation: Gaussian sigma as a share of the field diameter. */
+    backgroundSigma: 0.03,
+    /** Vessels (grown by this share of the field radius) are left out of the background and of bright lesions. */
+    vesselMargin: 0.006,
+    /** Lesions are searched within this share of the field radius (the rim is dim and vignetted). */
+    rimExclusion: 0.93,
+    /** A vessel pixel is vessel-like when its smallest directional excess is below this share of its largest. */
+    vesselLikeRatio: 0.5,
+    /** Blob cores grow by this many vessel-scale pixels (the ring where lines still leave the blob). */
+    blobGrowth: 4,
+    /** Red lesion pixels: normalised green darker than 1 − this. */
+    redLevel: 0.1,
+    /** A red lesion's darkest pixel must be darker than 1 − this. */
+    redPeak: 0.18,
+    /** No red lesion within this many DD of the disc centre, or of the foveal centre. */
+    redDiscExclusion: 1.5,
+    redFoveaExclusion: 0.25,
+    /** No red lesion centred within this many DD of the foveal centre (the darker fovea itself). */
+    redFoveaCentroidExclusion: 0.4,
+    /** A microaneurysm may not come closer than this (lesion-scale px) to a vessel-like pixel. */
+    microaneurysmVesselGap: 2,
+    /** A microaneurysm's darkest pixel must be darker than 1 − this (tiny components need more contrast). */
+    microaneurysmPeak: 0.27,
+    /** Bright lesion pixels: normalised green brighter than 1 + this; peak above 1 + brightPeak. */
+    brightLevel: 0.12,
+    brightPeak: 0.2,
+    /** No bright lesion within this many DD of the disc centre. */
+    brightDiscExclusion: 0.9,
+    /** … nor within this many DD of the foveal centre (the foveal reflex). */
+    brightFoveaExclusion: 0.15,
+    /** Smallest red component, and smallest bright component (working pixels). */
+    minArea: 3,
+    brightMinArea: 5,
+    /** Components longer than this times their width are vessel fragments (unless pre-retinal sized). */
+    maxElongation: 3.5,
+    /** Microaneurysm when the equivalent diameter is below this (DD; 125 µm of a 1.8 mm disc). */
+    microaneurysmMaxDd: 0.07,
+    /** Pre-retinal haemorrhage when the equivalent diameter is at least this (DD). */
+    preretinalMinDd: 0.6,
+    /** Cotton-wool spot when a bright lesion's equivalent diameter is at least this (DD). */
+    cottonWoolMinDd: 0.17,
+    /** New vessels: thin dark pixels darker than 1 − this … */
+    newVesselLevel: 0.12,
+    /** … counted in square windows of this side (DD) … */
+    newVesselWindowDd: 0.35,
+    /** … more than this share of the window. */
+    newVesselDensity: 0.12,
+  },
+  grading: {
+    /** Hard exudates within this many DD of the foveal centre involve the centre (500 µm of a 1.8 mm disc). */
+    centreDd: 0.28,
+    /**
+     * Share of haemorrhages the detector finds (measured on phantoms, 0.85–0.95 at level 3): the 4-2-1 rule's
+     * "> 20 per quadrant" is applied to detected / recall, i.e. to more than 15 detected.
+     */
+    haemorrhageRecall: 0.75,
+    /** The analysis' own gradability: ungradable below this share of the field's circle in the frame … */
+    minVisibleFraction: 0.6,
+    /** … or below this share of the field labelled vessel (vessels not resolvable). */
+    minVesselFraction: 0.02,
+  },
+} as const;
