@@ -403,6 +403,23 @@ describe('ONNX analyzer', () => {
       'size',
     );
     await expectRegistration(wrongSize, /input shape \[batch, 3, 4, 4\] does not fit NCHW 5×4/);
+    const fourClasses = writeModel(
+      directory,
+      channelMeanModel({
+        layout: 'NCHW',
+        width: 4,
+        height: 4,
+        weights: Array<number>(12).fill(0),
+        bias: [0, 0, 0, 0],
+        softmax: true,
+      }),
+      { ...manifestBase, id: 'four', input, output },
+      'four',
+    );
+    await expectRegistration(
+      fourClasses,
+      /the model gives 4 values per image; the icdr-classes mapping needs 5/,
+    );
     const duplicate = writeModel(
       directory,
       model,

@@ -105,6 +105,20 @@ function checkSession(session: InferenceSession, model: OnnxModelManifest): stri
       problems.push(`input: the model's input is ${metadata.type}; only float32 inputs are supported`);
     }
   }
+  const output = session.outputMetadata.find((entry) => entry.name === model.output.name);
+  const perImage = output?.isTensor === true ? output.shape.slice(1) : undefined;
+  if (perImage?.every((dimension) => typeof dimension === 'number' && dimension >= 0) === true) {
+    // Only when every dimension but the batch is fixed: symbolic ones are checked at run time.
+    const values = (perImage as number[]).reduce((product, dimension) => product * dimension, 1);
+    if (model.output.mapping === 'icdr-classes' && values !== 5) {
+      problems.push(`output: the model gives ${values} values per image; the icdr-classes mapping needs 5`);
+    }
+    if (model.output.mapping === 'referable-probability' && values <= model.output.index) {
+      problems.push(
+        `output.index: the model gives ${values} values per image; index ${model.output.index} is missing`,
+      );
+    }
+  }
   return problems;
 }
 
