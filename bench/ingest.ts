@@ -164,6 +164,7 @@ async function startFovea(dataDir: string, databaseUrl?: string): Promise<FoveaP
       FOVEA_DATA_DIR: dataDir,
       FOVEA_LOG_LEVEL: 'warn',
       FOVEA_QUIET_PERIOD_SECONDS: '3600',
+      FOVEA_MLLP_PORT: '0',
       FOVEA_API_TOKEN: testApiToken,
       ...(databaseUrl === undefined ? {} : { FOVEA_DATABASE_URL: databaseUrl }),
     },

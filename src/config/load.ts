@@ -74,6 +74,7 @@ const envMap: readonly [string, string, 'string' | 'integer' | 'number' | 'boole
   ['FOVEA_WATCH_INTERVAL_SECONDS', 'watch.intervalSeconds', 'number'],
   ['FOVEA_QUIET_PERIOD_SECONDS', 'assembly.quietPeriodSeconds', 'number'],
   ['FOVEA_API_TOKEN', 'auth.apiToken', 'string'],
+  ['FOVEA_MLLP_PORT', 'hl7.port', 'integer'],
   ['FOVEA_INGEST_TOKEN', 'auth.ingestToken', 'string'],
 ];
 

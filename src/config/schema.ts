@@ -251,6 +251,24 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    hl7: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Run the HL7 v2 MLLP server (patient context in).',
+        }),
+        port: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 2575,
+          description: 'MLLP port (FOVEA_MLLP_PORT); 0 picks a free one.',
+        }),
+        host: Type.Optional(Type.String({ description: 'Address the MLLP server binds (default: `host`).' })),
+        maxMessageBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+        idleTimeoutSeconds: Type.Number({ minimum: 0.1, default: 60 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     auth: Type.Object(
       {
         apiToken: Type.Optional(

@@ -40,6 +40,8 @@ import { publishAnalysis } from '../pipeline/publish.ts';
 import { foveaDevice } from '../pipeline/result-objects.ts';
 import { pacsResultSender } from '../pipeline/result-sender.ts';
 import { dimseIngestHandlers } from '../pipeline/dimse-ingest.ts';
+import { startMllpServer } from '../hl7/index.ts';
+import { hl7ContextHandler } from '../pipeline/hl7-context.ts';
 import { Ingest } from '../pipeline/ingest.ts';
 import { PacsWatcher } from '../pipeline/pacs-watcher.ts';
 import { routeStudy } from '../pipeline/route.ts';
@@ -63,6 +65,8 @@ export interface Gateway {
   readonly httpUrl: string;
   readonly httpPort: number;
   readonly dicomPort: number;
+  /** The HL7 v2 MLLP port, when the server runs. */
+  readonly mllpPort?: number;
   readonly store: Store;
   readonly spool: FileSpool;
   readonly ingest: Ingest;
@@ -389,6 +393,17 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     idleTimeoutMs: config.dicom.idleTimeoutSeconds * 1000,
   });
   running.dimse = dimse;
+  const mllp = config.hl7.enabled
+    ? await startMllpServer({
+        host: config.hl7.host ?? config.host,
+        port: config.hl7.port,
+        handler: hl7ContextHandler({ context: patientContext, logger: log.child({ component: 'hl7' }) }),
+        logger: log.child({ component: 'mllp' }),
+        maxMessageBytes: config.hl7.maxMessageBytes,
+        idleTimeoutMs: config.hl7.idleTimeoutSeconds * 1000,
+        application: 'FOVEA',
+      })
+    : undefined;
   const httpHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const httpUrl = `http://${httpHost}:${httpPort}`;
   logger.info(
@@ -396,6 +411,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
       event: logEvents.BOOT_LISTENING,
       http: httpUrl,
       dicom: `${config.dicom.aeTitle}@${config.host}:${dimse.port}`,
+      ...(mllp === undefined ? {} : { mllp: `${config.hl7.host ?? config.host}:${mllp.port}` }),
     },
     'listening',
   );
@@ -407,6 +423,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     httpUrl,
     httpPort,
     dicomPort: dimse.port,
+    ...(mllp === undefined ? {} : { mllpPort: mllp.port }),
     store,
     spool,
     ingest,
@@ -423,6 +440,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
       closing ??= (async () => {
         logger.info({ event: logEvents.SHUTDOWN_STARTED }, 'Fovea stopping');
         await dimse.close();
+        await mllp?.close();
         await app.close();
         await watcher?.stop();
         await ingest.close();

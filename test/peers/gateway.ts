@@ -41,6 +41,7 @@ export async function startTestGateway(
       set: [
         'assembly.quietPeriodSeconds=0.5',
         'assembly.sweepIntervalSeconds=0.1',
+        'hl7.port=0',
         ...Object.entries(set).map(([key, value]) => `${key}=${JSON.stringify(value)}`),
       ],
     },
@@ -122,6 +123,7 @@ export async function spawnGateway(
     FOVEA_QUIET_PERIOD_SECONDS: '0.5',
     FOVEA_API_TOKEN: testApiToken,
     FOVEA_INGEST_TOKEN: testIngestToken,
+    FOVEA_MLLP_PORT: '0',
     ...(database.location.databaseUrl === undefined
       ? {}
       : { FOVEA_DATABASE_URL: database.location.databaseUrl }),

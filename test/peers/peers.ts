@@ -14,6 +14,7 @@ const peerExecutables = {
   dcmtk: ['storescu', 'echoscu', 'storescp', 'dcmdump'],
   dciodvfy: ['dciodvfy'],
   curl: ['curl'],
+  'python3-hl7': ['mllp_send', 'python3'],
   postgres: [],
 } as const;
 
