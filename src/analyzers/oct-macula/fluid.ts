@@ -105,14 +105,26 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
           heights[0] = heights[0]! + 1;
         }
       }
-      for (let r = firstRow(ez + 2); r <= lastRow(rpe); r++) {
+      // Over fluid the inner RPE surface is a clean dark-to-light step, which needs the ILM's offset, not the
+      // RPE's (calibrated where the interdigitation zone lies on the RPE).
+      const rpeUnderFluid = rpe - parameters.offsets.RPE + parameters.offsets.bmUnderFluid;
+      let srfTop = -1;
+      for (let r = firstRow(ez + 2); r <= lastRow(rpeUnderFluid); r++) {
         if (fine[r * columns + c]! < fineThreshold) {
+          srfTop = r;
+          break;
+        }
+      }
+      if (srfTop >= 0) {
+        // Fluid reaches down to the RPE: the rows the threshold misses there are partial-volume rows.
+        for (let r = srfTop; r <= lastRow(rpeUnderFluid); r++) {
           labels[frameOffset + r * columns + c] = fluidLabels.srf;
           heights[1] = heights[1]! + 1;
         }
       }
-      if (segmentation.elevated[f * columns + c] === 1 && bm - (rpe + rpeRows) >= settings.minHeightRows) {
-        for (let r = firstRow(rpe + rpeRows); r <= lastRow(bm); r++) {
+      const pedTop = (srfTop >= 0 ? rpeUnderFluid : rpe) + rpeRows;
+      if (segmentation.elevated[f * columns + c] === 1 && bm - pedTop >= settings.minHeightRows) {
+        for (let r = firstRow(pedTop); r <= lastRow(bm); r++) {
           labels[frameOffset + r * columns + c] = fluidLabels.ped;
           heights[2] = heights[2]! + 1;
         }
@@ -126,13 +138,13 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
         const above = top - 1;
         if (above >= 2 && labels[frameOffset + above * columns + c] === 0) {
           const peak = Math.max(fine[(above - 1) * columns + c]!, fine[(above - 2) * columns + c]!);
-          if (fine[above * columns + c]! < 0.5 * peak) {
+          if (fine[above * columns + c]! < settings.srfEdgeShare * peak) {
             labels[frameOffset + above * columns + c] = fluidLabels.srf;
             heights[1] = heights[1]! + 1;
           }
         }
       }
-      if (heights[1]! < settings.minHeightRows) {
+      if (heights[1]! < settings.minSrfRows) {
         for (let r = firstRow(ez + 2); r <= lastRow(rpe); r++) {
           if (labels[frameOffset + r * columns + c] === fluidLabels.srf) {
             labels[frameOffset + r * columns + c] = 0;

@@ -62,15 +62,18 @@ export const parameters = {
      * Below the photoreceptors (SRF) and under the RPE the contrast is high (fluid against outer segments
      * and RPE), so a finer smoothing and a higher threshold keep thin fluid.
      */
-    fineSmoothing: [0, 2],
+    fineSmoothing: [0, 1],
     fineDarkRatio: 0.012,
     /** Intraretinal fluid grows this many voxel steps into neighbours darker than this on the fine plane. */
     growRounds: 2,
     growDarkRatio: 0.012,
     /** Components smaller than this many voxels are speckle, not fluid. */
     minComponentVoxels: 40,
-    /** A PED or SRF column counts when it is at least this many rows high. */
+    /** A PED column counts when it is at least this many rows high, an SRF column at least `minSrfRows`. */
     minHeightRows: 2,
+    minSrfRows: 2,
+    /** The row above SRF is fluid too when it is darker than this share of the photoreceptor tips above it. */
+    srfEdgeShare: 0.5,
     /** Thickness of the RPE (µm) between its inner surface and the top of a PED. */
     rpeThicknessUm: 18,
   },

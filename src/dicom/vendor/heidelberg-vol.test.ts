@@ -58,7 +58,9 @@ function buildVol(): Uint8Array {
   }
   const data = b + headerSize;
   const values = [0, 1, 0.0625, Number.NaN, 2, -1, 3.4028234663852886e38, 0.5, 0, 0, 0, 0];
-  values.forEach((value, i) => view.setFloat32(data + 4 * i, value, true));
+  values.forEach((value, i) => {
+    view.setFloat32(data + 4 * i, value, true);
+  });
   return bytes;
 }
 
