@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnalyzerPool } from '../analyzers/host/index.ts';
+import { loadConfig } from '../config/index.ts';
 import { silentLogger } from '../core/logger.ts';
 import { toFoveaError } from '../core/errors.ts';
 import { analyzeOffline, offlineStudyJson, readInstanceFiles } from '../pipeline/offline-analysis.ts';
@@ -18,6 +19,7 @@ const usage = `Usage: fovea analyze PATH... --json [--out DIR]
   PATH        DICOM files or folders (searched recursively)
   --json      print one JSON object per study (an array) on stdout
   --out DIR   also write the DICOM objects Fovea would deliver (SR …) into DIR
+  --config F  a Fovea configuration file (FOVEA_CONFIG also works): its analyzers.onnx models run too
 `;
 
 /** Runs the command; returns the exit code. */
@@ -27,7 +29,12 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${usage}`);
@@ -49,7 +56,17 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
     console.error('no DICOM files found');
     return 1;
   }
-  const pool = await AnalyzerPool.start({ spoolRoot: '/', logger: silentLogger });
+  let onnxModels;
+  try {
+    onnxModels = loadConfig({
+      env: process.env,
+      ...(parsed.values.config === undefined ? {} : { file: parsed.values.config }),
+    }).analyzers.onnx;
+  } catch (error) {
+    console.error(`configuration invalid: ${toFoveaError(error).message}`);
+    return 1;
+  }
+  const pool = await AnalyzerPool.start({ spoolRoot: '/', logger: silentLogger, onnxModels });
   try {
     const records = await readInstanceFiles(files.map((file) => file.path));
     const studies = await analyzeOffline(records, pool);

@@ -196,6 +196,17 @@ export async function readFrameFromFile(path: string, frameIndex = 0): Promise<D
   return decodeFrame(await readFile(path), frameIndex);
 }
 
+/**
+ * The data set of a Part 10 file without its pixel data, in dcmjs' naturalized form (DICOM keywords as keys,
+ * sequences as arrays of objects): for analyzers of measurement objects (visual fields, SR) that need values,
+ * not pixels. Read leniently; a file that cannot be parsed is `FOVEA_IMAGING_DECODE_FAILED`.
+ * @see https://dicom.nema.org/medical/dicom/current/output/html/part18.html#sect_F.2 (keywords as names)
+ */
+export async function readDatasetFromFile(path: string): Promise<Record<string, unknown>> {
+  const { dict } = readHeader(await readFile(path), true);
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict);
+}
+
 /** Whether an error means "these pixels could not be decoded" (an input problem, not a Fovea failure). */
 export function isDecodeFailure(error: unknown): boolean {
   return error instanceof FoveaError && error.code === 'FOVEA_IMAGING_DECODE_FAILED';

@@ -3,7 +3,13 @@
  * allocation).
  */
 export type { DecodedFrame } from './frame.ts';
-export { countFrames, decodeFrame, isDecodeFailure, readFrameFromFile } from './decode-frame.ts';
+export {
+  countFrames,
+  decodeFrame,
+  isDecodeFailure,
+  readDatasetFromFile,
+  readFrameFromFile,
+} from './decode-frame.ts';
 export { createMask, createPlane, countMask, maxSampleValue, type Mask, type Plane } from './plane.ts';
 export { extractChannel, extractGreen } from './channel.ts';
 export { luminance, lumaWeights } from './luminance.ts';

@@ -125,6 +125,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   const analyzers = await AnalyzerPool.start({
     spoolRoot: join(dataDir, 'spool'),
     size: config.analysis.workers,
+    onnxModels: config.analyzers.onnx,
     logger: log.child({ component: 'analyzers' }),
   });
   mkdirSync(dataDir, { recursive: true });

@@ -1,8 +1,9 @@
 /**
- * Pixel access for analyzers: frames decoded from the spooled Part 10 files, cached per run.
+ * Pixel access for analyzers: frames decoded from the spooled Part 10 files (cached per run), and data sets
+ * without pixel data.
  */
 import { join } from 'node:path';
-import { readFrameFromFile } from '../../imaging/index.ts';
+import { readDatasetFromFile, readFrameFromFile } from '../../imaging/index.ts';
 import type { CaseInstance, DecodedFrame, PixelAccess } from '../sdk/index.ts';
 
 /** Pixel access over the spool rooted at `spoolRoot`. */
@@ -17,6 +18,9 @@ export function spoolPixelAccess(spoolRoot: string): PixelAccess {
         cache.set(key, frame);
       }
       return frame;
+    },
+    dataset(instance: CaseInstance): Promise<Readonly<Record<string, unknown>>> {
+      return readDatasetFromFile(join(spoolRoot, instance.spoolPath));
     },
   };
 }

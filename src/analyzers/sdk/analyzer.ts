@@ -27,6 +27,11 @@ export type Applicability =
 export interface PixelAccess {
   /** Frame `frameIndex` (0-based) of an instance, decoded (compressed transfer syntaxes included). */
   frame(instance: CaseInstance, frameIndex?: number): Promise<DecodedFrame>;
+  /**
+   * The instance's data set without pixel data, keywords as keys (dcmjs naturalized form), for measurement
+   * objects such as visual fields. The host always provides it; test doubles may leave it out.
+   */
+  dataset?(instance: CaseInstance): Promise<Readonly<Record<string, unknown>>>;
 }
 
 /** What the host gives an analyzer for one run. */
