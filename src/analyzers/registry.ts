@@ -8,6 +8,7 @@ import { FoveaError, validateManifest, type Analyzer } from './sdk/index.ts';
 /** Where each built-in analyzer's module is (its `analyzer` export). */
 export const builtInAnalyzers: Readonly<Record<string, URL>> = {
   'fundus-quality': new URL('./fundus-quality/index.ts', import.meta.url),
+  'vf-progression': new URL('./vf-progression/index.ts', import.meta.url),
 };
 
 /** Imports one analyzer module and checks that it exports a valid analyzer with the registered id. */

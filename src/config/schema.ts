@@ -374,7 +374,10 @@ export const ConfigSchema = Type.Object(
             },
             'dr-screening': { description: 'Diabetic retinopathy screening', analyzers: [] },
             'dme-quantification': { description: 'Macular OCT: thickness and fluid', analyzers: [] },
-            'glaucoma-progression': { description: 'Serial visual fields and RNFL', analyzers: [] },
+            'glaucoma-progression': {
+              description: 'Serial visual fields and RNFL',
+              analyzers: ['vf-progression'],
+            },
           },
         }),
         rules: Type.Array(RuleSchema, {

@@ -2,8 +2,7 @@
  * `vf-progression`: glaucoma progression from serial 24-2 visual fields — a pure core (CSV and OPV-content
  * readers, an age-adjusted normative model derived from healthy eyes, per-test indices, MD/VFI trends,
  * pointwise linear regression, PoPLR, GPA-style events and a verdict) with the conventions of the R package
- * visualFields. There is no `analyzer` export yet: the SDK gives analyzers decoded pixels, not the dataset
- * values an OPV instance carries (see README).
+ * visualFields, and the SDK analyzer over a Case's current and prior OPV instances (`analyzer.ts`).
  * @see https://cran.r-project.org/package=visualFields
  */
 export { readVfCsv, type VfCsvReadResult } from './csv.ts';
@@ -54,3 +53,4 @@ export {
   type VfTestSummary,
   type VfVerdict,
 } from './progression.ts';
+export { analyzer, manifest, modelHash } from './analyzer.ts';
