@@ -356,3 +356,75 @@ describe('oct-macula analyzer', () => {
     JSON.stringify(output.raw);
   });
 });
+
+describe('oct-macula on held-out phantoms (seeds not used while tuning)', () => {
+  const fluids: readonly FluidType[][] = [[], ['irf'], ['srf'], ['ped'], ['irf', 'srf', 'ped']];
+  const results: { name: string; volume: OctVolumePixels; result: OctMaculaResult }[] = [];
+  before(() => {
+    for (let i = 0; i < 10; i++) {
+      const eye = i % 2 === 1 ? 'L' : 'R';
+      const volume = generateOctVolumePixels({ seed: `w${i}`, eye, fluid: fluids[i % 5]!, dme: i === 6 });
+      const result = analyzeOctVolume({ ...volume }, eye);
+      results.push({
+        name: `w${i} ${eye} ${fluids[i % 5]!.join('+') || (i === 6 ? 'dme' : 'normal')}`,
+        volume,
+        result,
+      });
+    }
+  });
+
+  it(
+    'finds the ILM and the RPE within 1.5 px on every held-out phantom',
+    { todo: 'tall steep PEDs (w9): the RPE path cannot climb the dome walls' },
+    (t) => {
+      for (const { name, volume, result } of results) {
+        const mae = (layer: 'ILM' | 'RPE'): number =>
+          boundaryMae({ name, volume, voxels: volume.voxels, result }, layer);
+        t.diagnostic(`${name}: ILM ${mae('ILM').toFixed(2)} px, RPE ${mae('RPE').toFixed(2)} px`);
+      }
+      for (const { name, volume, result } of results) {
+        const phantom = { name, volume, voxels: volume.voxels, result };
+        assert.ok(boundaryMae(phantom, 'ILM') <= 1.5 && boundaryMae(phantom, 'RPE') <= 1.5, name);
+      }
+    },
+  );
+
+  it(
+    'measures CST within 5 µm median and 10 µm 95th percentile',
+    { todo: "PEDs under the fovea (w3, w9) put Bruch's membrane too high" },
+    (t) => {
+      const errors = results.map(({ name, volume, result }) => {
+        const error = Math.abs(result.ilmBm.cstUm - volume.truth.centralSubfieldThicknessUm);
+        t.diagnostic(`${name}: CST error ${error.toFixed(2)} µm`);
+        return error;
+      });
+      t.diagnostic(
+        `held-out CST abs error: median ${percentile(errors, 0.5).toFixed(2)} µm, p95 ${percentile(errors, 0.95).toFixed(2)} µm`,
+      );
+      assert.ok(percentile(errors, 0.5) <= 5);
+      assert.ok(percentile(errors, 0.95) <= 10);
+    },
+  );
+
+  it(
+    'measures fluid volumes ≥ 0.05 mm³ within 10 %',
+    { todo: 'IRF under-measured by ~19–30 % in two held-out cases; PED under a steep dome missed' },
+    (t) => {
+      const failures: string[] = [];
+      for (const { name, volume, result } of results) {
+        for (const kind of ['irf', 'srf', 'ped'] as const) {
+          const truth = volume.truth.fluid[kind].volumeMm3;
+          if (truth < 0.05) {
+            continue;
+          }
+          const error = (result.fluid[kind].volumeMm3 - truth) / truth;
+          t.diagnostic(`${name} ${kind}: relative error ${(100 * error).toFixed(1)} %`);
+          if (Math.abs(error) > 0.1) {
+            failures.push(`${name} ${kind}`);
+          }
+        }
+      }
+      assert.deepEqual(failures, []);
+    },
+  );
+});

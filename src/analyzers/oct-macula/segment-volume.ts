@@ -241,9 +241,15 @@ export function segmentVolume(volume: OctVolume, signal?: AbortSignal): VolumeSe
       for (let c = 0; c < columns; c++) {
         referenceIlm[c] = median(neighbours.map((n) => ilmOf(n, c)));
         referenceBand[c] = median(neighbours.map((n) => bands[n * columns + c]!));
+        // Only an isolated departure counts: where the neighbours disagree among themselves the surface
+        // itself changes fast across B-scans (a steep PED or SRF dome), and they are no guide.
+        const before = Math.max(0, f - 1);
+        const after = Math.min(frames - 1, f + 1);
+        const ilmAgree = Math.abs(ilmOf(before, c) - ilmOf(after, c)) <= limit;
+        const bandAgree = Math.abs(bands[before * columns + c]! - bands[after * columns + c]!) <= limit;
         if (
-          Math.abs(ilmOf(f, c) - referenceIlm[c]!) > limit ||
-          Math.abs(bands[f * columns + c]! - referenceBand[c]!) > limit
+          (ilmAgree && Math.abs(ilmOf(f, c) - referenceIlm[c]!) > limit) ||
+          (bandAgree && Math.abs(bands[f * columns + c]! - referenceBand[c]!) > limit)
         ) {
           departures++;
         }
