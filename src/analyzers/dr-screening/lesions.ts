@@ -297,11 +297,15 @@ function touches(component: Component, mask: Mask): boolean {
   return false;
 }
 
-/** Haemorrhage counts per quadrant (pre-retinal haemorrhages are not counted). */
+/**
+ * Red lesion counts per quadrant, haemorrhages and microaneurysms together (the ETDRS wording of the 4-2-1
+ * rule, "haemorrhages and microaneurysms in 4 quadrants": at a working resolution a dot haemorrhage and a
+ * microaneurysm are not reliably told apart); pre-retinal haemorrhages are not counted.
+ */
 export function haemorrhagesByQuadrant(lesions: readonly DetectedLesion[]): Record<Quadrant, number> {
   const counts = Object.fromEntries(quadrants.map((quadrant) => [quadrant, 0])) as Record<Quadrant, number>;
   for (const lesion of lesions) {
-    if (lesion.type === 'haemorrhage') {
+    if (lesion.type === 'haemorrhage' || lesion.type === 'microaneurysm') {
       counts[lesion.quadrant]++;
     }
   }

@@ -60,8 +60,12 @@ export const parameters = {
     redFoveaExclusion: 0.25,
     /** No red lesion centred within this many DD of the foveal centre (the darker fovea itself). */
     redFoveaCentroidExclusion: 0.4,
-    /** A microaneurysm may not come closer than this (lesion-scale px) to a vessel-like pixel. */
-    microaneurysmVesselGap: 2,
+    /**
+     * A red lesion smaller than `touchingVesselMaxDd` may not come closer than `microaneurysmVesselGap`
+     * lesion-scale px to a vessel-like pixel (vessel crossings, branchings and fragments look like dots).
+     */
+    microaneurysmVesselGap: 6,
+    touchingVesselMaxDd: 0.12,
     /** A microaneurysm's darkest pixel must be darker than 1 − this (tiny components need more contrast). */
     microaneurysmPeak: 0.27,
     /** Bright lesion pixels: normalised green brighter than 1 + this; peak above 1 + brightPeak. */
@@ -77,7 +81,7 @@ export const parameters = {
     /** Components longer than this times their width are vessel fragments (unless pre-retinal sized). */
     maxElongation: 3.5,
     /** Microaneurysm when the equivalent diameter is below this (DD; 125 µm of a 1.8 mm disc). */
-    microaneurysmMaxDd: 0.07,
+    microaneurysmMaxDd: 0.1,
     /** Pre-retinal haemorrhage when the equivalent diameter is at least this (DD). */
     preretinalMinDd: 0.6,
     /** Cotton-wool spot when a bright lesion's equivalent diameter is at least this (DD). */
@@ -93,10 +97,12 @@ export const parameters = {
     /** Hard exudates within this many DD of the foveal centre involve the centre (500 µm of a 1.8 mm disc). */
     centreDd: 0.28,
     /**
-     * Share of haemorrhages the detector finds (measured on phantoms, 0.85–0.95 at level 3): the 4-2-1 rule's
-     * "> 20 per quadrant" is applied to detected / recall, i.e. to more than 15 detected.
+     * Share of red lesions (haemorrhages and microaneurysms) the detector counts per quadrant, calibrated on
+     * phantoms with other seeds than the test's (level 3: 11–18 counted in the sparsest quadrant against more
+     * than 20 drawn; level 4: 3–9; level 2: 0–2): the 4-2-1 rule's "> 20 per quadrant" is applied to
+     * counted / recall, i.e. to more than 10 counted.
      */
-    haemorrhageRecall: 0.75,
+    haemorrhageRecall: 0.5,
     /** The analysis' own gradability: ungradable below this share of the field's circle in the frame … */
     minVisibleFraction: 0.6,
     /** … or below this share of the field labelled vessel (vessels not resolvable). */
