@@ -1,0 +1,152 @@
+/**
+ * Glaucoma progression end to end with real peers: a patient's visual fields, one study per yearly visit, are
+ * sent with DCMTK `storescu`; when the newest visit arrives, the vf-progression analyzer reads it with the
+ * earlier visits as priors from Fovea's index and a preliminary SR with the per-eye verdict lands in Orthanc
+ * (dciodvfy: no Error lines); the study goes to the `referable` bucket of the worklist.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseMeasurementReport } from '../../src/dicom/sr/index.ts';
+import type { Gateway } from '../../src/main/index.ts';
+import { generateVisualFieldSeries, writeObjects } from '../../src/synth/index.ts';
+import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
+import { getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
+import { startOrthanc, type OrthancPeer } from '../peers/orthanc.ts';
+import { peerInstalled, requirePeer, runAsync } from '../peers/peers.ts';
+import { dciodvfyErrors, orthancFile, orthancSrInstances } from '../peers/results.ts';
+
+/** A storescu profile for visual fields: DCMTK's default context list leaves the OPV SOP class out. */
+function storescuConfig(directory: string): string {
+  const file = join(directory, 'storescu-opv.cfg');
+  writeFileSync(
+    file,
+    [
+      '[[TransferSyntaxes]]',
+      '[Uncompressed]',
+      'TransferSyntax1 = LocalEndianExplicit',
+      'TransferSyntax2 = LittleEndianImplicit',
+      '[[PresentationContexts]]',
+      '[OPV]',
+      'PresentationContext1 = 1.2.840.10008.5.1.4.1.1.80.1\\Uncompressed',
+      '[[Profiles]]',
+      '[Perimetry]',
+      'PresentationContexts = OPV',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+async function storescu(port: number, files: readonly string[], config: string): Promise<void> {
+  const result = await runAsync('storescu', [
+    '-xf',
+    config,
+    'Perimetry',
+    '-aet',
+    'PERIMETER',
+    '-aec',
+    'FOVEA',
+    '127.0.0.1',
+    String(port),
+    ...files,
+  ]);
+  assert.equal(result.status, 0, result.output);
+}
+
+describe('glaucoma progression end to end', () => {
+  let database: TestDatabase;
+  let orthanc: OrthancPeer | undefined;
+  let gateway: Gateway | undefined;
+  const directory = mkdtempSync(join(tmpdir(), 'fovea-vf-e2e-'));
+
+  before(async () => {
+    database = await createTestDatabase('pglite');
+    if (peerInstalled('orthanc')) {
+      orthanc = await startOrthanc();
+    }
+  });
+  after(async () => {
+    await gateway?.close();
+    await orthanc?.dispose();
+    await database.dispose();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('turns a progressing series into a progression SR in Orthanc and a referable worklist entry', async (t) => {
+    if (!requirePeer(t, 'orthanc') || !requirePeer(t, 'dcmtk') || !requirePeer(t, 'dciodvfy') || !orthanc) {
+      return;
+    }
+    gateway = await startTestGateway(
+      database,
+      { 'delivery.retryBaseSeconds': 0.2 },
+      {
+        FOVEA_PACS_DIMSE: `${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}`,
+        FOVEA_PHASES: 'glaucoma-progression:assistive',
+      },
+    );
+    const active = gateway;
+    const objects = generateVisualFieldSeries({
+      seed: 611,
+      eye: 'R',
+      visits: 7,
+      intervalYears: 1,
+      mdSlopeDbPerYear: -1,
+      arcuate: 'superior',
+    });
+    const files = (await writeObjects(directory, objects)).filter((file) => file.endsWith('.dcm'));
+    const byDate = objects
+      .map((object, index) => ({ object, file: files[index]! }))
+      .sort((a, b) =>
+        (a.object.truth.object?.studyDate ?? '').localeCompare(b.object.truth.object?.studyDate ?? ''),
+      );
+    const earlier = byDate.slice(0, -1);
+    const newest = byDate.at(-1)!;
+    const config = storescuConfig(directory);
+    await storescu(
+      active.dicomPort,
+      earlier.map((entry) => entry.file),
+      config,
+    );
+    await waitFor(
+      async () => {
+        const states = await Promise.all(
+          earlier.map((entry) => active.store.index.getStudy(entry.object.studyInstanceUid)),
+        );
+        return states.every((study) => study?.state === 'routed');
+      },
+      60_000,
+      'the earlier visits to be routed',
+    );
+    await storescu(active.dicomPort, [newest.file], config);
+    const studyUid = newest.object.studyInstanceUid;
+    const [srId] = await waitFor(
+      async () => {
+        const ids = await orthancSrInstances(orthanc!, studyUid);
+        return ids.length > 0 ? ids : undefined;
+      },
+      90_000,
+      'the progression SR in Orthanc',
+    );
+    const part10 = await orthancFile(orthanc, srId!);
+    assert.deepEqual(await dciodvfyErrors(part10), []);
+    const report = parseMeasurementReport(part10);
+    assert.equal(report.completionFlag, 'PARTIAL');
+    const verdict = report.groups.find(
+      (group) => group.value?.kind === 'classification' && group.value.concept.value === 'vf-progression',
+    );
+    assert.equal(verdict?.eye, 'R');
+    assert.equal(verdict?.algorithm?.name, 'vf-progression');
+    assert.equal(verdict?.value?.kind === 'classification' && verdict.value.value.value, 'vf-likely');
+    const worklist = await getJson<{ entries: { studyInstanceUid: string; triage: { bucket: string } }[] }>(
+      active,
+      '/api/worklist',
+    );
+    assert.equal(
+      worklist.body.entries.find((entry) => entry.studyInstanceUid === studyUid)?.triage.bucket,
+      'referable',
+    );
+  });
+});
