@@ -8,6 +8,7 @@ import { before, describe, it } from 'node:test';
 import {
   analyzeOctVolume,
   analyzer,
+  sliceSpacingOf,
   etdrsSubfields,
   layerIndex,
   layerNames,
@@ -341,6 +342,13 @@ describe('oct-macula analyzer', () => {
             pixelSpacing: [volume.axialSpacingMm, volume.lateralSpacingMm],
           });
         },
+        dataset(): Promise<Readonly<Record<string, unknown>>> {
+          return Promise.resolve({
+            SharedFunctionalGroupsSequence: [
+              { PixelMeasuresSequence: [{ SpacingBetweenSlices: String(volume.frameSpacingMm) }] },
+            ],
+          });
+        },
       },
     });
     assert.deepEqual(validateOutput(analyzer.manifest, analysisCase, output), []);
@@ -353,7 +361,22 @@ describe('oct-macula analyzer', () => {
       cst.value.kind === 'measurement' &&
         Math.abs(cst.value.value - volume.truth.centralSubfieldThicknessUm) < 20,
     );
-    JSON.stringify(output.raw);
+    const raw = output.raw as {
+      eyes: { geometry: { frameSpacingAssumed: boolean; frameSpacingMm: number } }[];
+    };
+    assert.equal(raw.eyes[0]!.geometry.frameSpacingAssumed, false);
+    assert.equal(raw.eyes[0]!.geometry.frameSpacingMm, 0.24);
+  });
+
+  it('reads Spacing Between Slices from the shared functional groups or the top level', () => {
+    assert.equal(
+      sliceSpacingOf({
+        SharedFunctionalGroupsSequence: [{ PixelMeasuresSequence: [{ SpacingBetweenSlices: 0.12 }] }],
+      }),
+      0.12,
+    );
+    assert.equal(sliceSpacingOf({ SpacingBetweenSlices: '0.0625' }), 0.0625);
+    assert.equal(sliceSpacingOf({}), undefined);
   });
 });
 

@@ -145,7 +145,10 @@ function isApplicable(analysisCase: AnalysisCase): Applicability {
 }
 
 /** Decodes every frame of an OCT instance into one volume of 8-bit display values. */
-async function decodeVolume(instance: CaseInstance, helpers: AnalyzerHelpers): Promise<OctVolume> {
+async function decodeVolume(
+  instance: CaseInstance,
+  helpers: AnalyzerHelpers,
+): Promise<OctVolume & { readonly frameSpacingDeclared: boolean }> {
   const frames = instance.numberOfFrames ?? 1;
   let voxels: Uint8Array | undefined;
   let rows = 0;
@@ -176,6 +179,8 @@ async function decodeVolume(instance: CaseInstance, helpers: AnalyzerHelpers): P
   }
   const axialSpacingMm = spacing?.[0] ?? 0.00387;
   const lateralSpacingMm = spacing?.[1] ?? 6 / columns;
+  const declared =
+    helpers.pixels.dataset === undefined ? undefined : sliceSpacingOf(await helpers.pixels.dataset(instance));
   return {
     frames,
     rows,
@@ -183,9 +188,26 @@ async function decodeVolume(instance: CaseInstance, helpers: AnalyzerHelpers): P
     voxels: voxels ?? new Uint8Array(0),
     axialSpacingMm,
     lateralSpacingMm,
-    // The decoded frame carries no slice spacing: a macular cube is taken as square (scan height = width).
-    frameSpacingMm: (columns * lateralSpacingMm) / Math.max(1, frames),
+    // Without a declared spacing a macular cube is taken as square (scan height = scan width).
+    frameSpacingMm: declared ?? (columns * lateralSpacingMm) / Math.max(1, frames),
+    frameSpacingDeclared: declared !== undefined,
   };
+}
+
+function firstItem(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  const item: unknown = Array.isArray(value) ? value[0] : value;
+  return typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Spacing Between Slices (mm) of an OPT instance: the shared Pixel Measures functional group, else the
+ * top-level attribute; undefined when absent or not positive.
+ * @see https://dicom.nema.org/medical/dicom/current/output/html/part03.html#sect_C.7.6.16.2.1 (Pixel Measures)
+ */
+export function sliceSpacingOf(dataset: Readonly<Record<string, unknown>>): number | undefined {
+  const measures = firstItem(firstItem(dataset.SharedFunctionalGroupsSequence)?.PixelMeasuresSequence);
+  const value = Number(measures?.SpacingBetweenSlices ?? dataset.SpacingBetweenSlices);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 const subfieldKeys: readonly Exclude<EtdrsSubfield, 'CSF'>[] = [
@@ -291,7 +313,12 @@ function round(value: number, digits = 4): number | null {
 }
 
 /** What the audit keeps of one eye's result (JSON-safe; no per-voxel data). */
-function rawEye(eye: Eye, instance: CaseInstance, volume: OctVolume, result: OctMaculaResult): unknown {
+function rawEye(
+  eye: Eye,
+  instance: CaseInstance,
+  volume: OctVolume & { readonly frameSpacingDeclared: boolean },
+  result: OctMaculaResult,
+): unknown {
   const roundAll = (record: Readonly<Record<string, number>>): Record<string, number | null> =>
     Object.fromEntries(Object.entries(record).map(([key, value]) => [key, round(value)]));
   return {
@@ -304,7 +331,7 @@ function rawEye(eye: Eye, instance: CaseInstance, volume: OctVolume, result: Oct
       axialSpacingMm: volume.axialSpacingMm,
       lateralSpacingMm: volume.lateralSpacingMm,
       frameSpacingMm: round(volume.frameSpacingMm, 6),
-      frameSpacingAssumed: true,
+      frameSpacingAssumed: !volume.frameSpacingDeclared,
     },
     fovea: roundAll({ ...result.fovea }),
     thicknessIlmBm: {
@@ -353,7 +380,7 @@ async function analyze(analysisCase: AnalysisCase, helpers: AnalyzerHelpers): Pr
       eyes.push({ eye, sopInstanceUid: instance.sopInstanceUid, skipped: 'fewer than 5 B-scans' });
       continue;
     }
-    let volume: OctVolume;
+    let volume: OctVolume & { readonly frameSpacingDeclared: boolean };
     try {
       volume = await decodeVolume(instance, helpers);
     } catch (error) {
