@@ -23,6 +23,8 @@ export const parameters = {
     consistencyRows: 8,
     /** …at more than this share of its A-scans is searched again near the neighbours' boundary. */
     consistencyShare: 0.03,
+    /** …but only in volumes whose B-scans are at most this far apart (mm). */
+    consistencyMaxSpacingMm: 0.15,
   },
   /**
    * Offsets (rows) added to each detected boundary so that it lands where the anatomical boundary is (an

@@ -230,7 +230,9 @@ export function segmentVolume(volume: OctVolume, signal?: AbortSignal): VolumeSe
 
   // 3-D consistency: compare each B-scan's ILM and RPE band with the median of its neighbours (±2).
   const researched: number[] = [];
-  if (frames >= 3) {
+  // Between sparse B-scans the retina itself changes by more than the limit (the foveal pit spans one or two
+  // of them), so the neighbours are no guide there.
+  if (frames >= 3 && volume.frameSpacingMm <= parameters.paths.consistencyMaxSpacingMm) {
     const limit = parameters.paths.consistencyRows;
     const referenceIlm = new Float32Array(columns);
     const referenceBand = new Float32Array(columns);
