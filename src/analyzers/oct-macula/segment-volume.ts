@@ -117,8 +117,8 @@ function evaluate(coefficients: Float64Array, x: number): number {
   return value;
 }
 
-/** Whether the rows between `top` and `bottom` of column `c` are dark (fluid) compared with the RPE band. */
-function isDarkGap(workspace: BScanWorkspace, c: number, top: number, bottom: number): boolean {
+/** Whether the rows between `top` and `bottom` of column `c` are dark (fluid) compared with the RPE at `rpe`. */
+function isDarkGap(workspace: BScanWorkspace, c: number, rpe: number, top: number, bottom: number): boolean {
   const { smooth, columns, rows } = workspace;
   const from = Math.max(0, Math.ceil(top));
   const to = Math.min(rows - 1, Math.floor(bottom));
@@ -129,7 +129,12 @@ function isDarkGap(workspace: BScanWorkspace, c: number, top: number, bottom: nu
   for (let r = from; r <= to; r++) {
     sum += smooth[r * columns + c]!;
   }
-  const bright = smooth[Math.min(rows - 1, workspace.rpeBand[c]!) * columns + c]!;
+  // The RPE's own brightness: the brightest row just below its inner surface.
+  let bright = 0;
+  const rpeRow = Math.max(0, Math.floor(rpe));
+  for (let r = rpeRow; r < Math.min(rows, rpeRow + 6); r++) {
+    bright = Math.max(bright, smooth[r * columns + c]!);
+  }
   return sum / (to - from + 1) < parameters.bm.darkGapRatio * bright;
 }
 
@@ -171,7 +176,7 @@ function placeBruchsMembrane(
     if (
       fit - rpe - rpeToBm > settings.elevationRows &&
       fit - y[c]! > settings.outlierRows &&
-      isDarkGap(workspace, c, rpe + rpeToBm + 1, fit - 2)
+      isDarkGap(workspace, c, rpe, rpe + rpeToBm + 1, fit - 2)
     ) {
       elevated[c] = 1;
       // Dark (fluid) above, brighter (Bruch's membrane) below: the strongest rise near the fit.
