@@ -80,17 +80,15 @@ describe('dr-screening on synthetic phantoms', () => {
     assert.ok(gradable.length >= 20);
     t.test(
       'exact ICDR agreement ≥ 0.90',
-      { todo: 'measured below target: NV and 4-2-1 counts miss (see README)' },
+      {
+        todo: 'measured about 0.70–0.80: new vessels are rarely detected, so most PDR phantoms grade as moderate (README)',
+      },
       () => {
         assert.ok(exact >= 0.9);
       },
     );
-    t.test('referable sensitivity ≥ 0.97', { todo: 'measured below target (see README)' }, () => {
-      assert.ok(referable.sensitivity >= 0.97);
-    });
-    t.test('referable specificity ≥ 0.90', { todo: 'measured below target (see README)' }, () => {
-      assert.ok(referable.specificity >= 0.9);
-    });
+    assert.ok(referable.sensitivity >= 0.97, 'referable sensitivity ≥ 0.97');
+    assert.ok(referable.specificity >= 0.9, 'referable specificity ≥ 0.90');
   });
 
   it('never grades an ungradable phantom "none"', (t) => {

@@ -65,10 +65,15 @@ describe('dr-screening on real photographs', { skip }, () => {
           const predicted = inside && vessels.mask.data[w] === 1;
           const positive = truth.data[i]! > 128;
           roc.add(score, positive);
-          if (predicted && positive) {tp++;}
-          else if (predicted) {fp++;}
-          else if (positive) {fn++;}
-          else {tn++;}
+          if (predicted && positive) {
+            tp++;
+          } else if (predicted) {
+            fp++;
+          } else if (positive) {
+            fn++;
+          } else {
+            tn++;
+          }
         }
       }
     }

@@ -200,14 +200,14 @@ export function detectLesions(
     lesions.push(lesionOf(type, component, confidence, context));
   }
   for (const component of labelComponents(brightMask, { width, height, data: bright })) {
-    if (component.area < settings.brightMinArea || component.max < settings.brightPeak) {
+    const diameter = 2 * Math.sqrt(component.area / Math.PI);
+    const cottonWool = diameter >= settings.cottonWoolMinDd * dd;
+    const peak = cottonWool ? settings.brightPeak : settings.exudatePeak;
+    if (component.area < settings.brightMinArea || component.max < peak) {
       continue;
     }
-    const diameter = 2 * Math.sqrt(component.area / Math.PI);
-    const type: LesionType = diameter >= settings.cottonWoolMinDd * dd ? 'cotton-wool-spot' : 'hard-exudate';
-    lesions.push(
-      lesionOf(type, component, ramp(component.max, settings.brightPeak, settings.brightPeak), context),
-    );
+    const type: LesionType = cottonWool ? 'cotton-wool-spot' : 'hard-exudate';
+    lesions.push(lesionOf(type, component, ramp(component.max, peak, peak), context));
   }
   lesions.push(...detectNewVessels(darkAny, field, context));
   return lesions;
