@@ -373,7 +373,10 @@ export const ConfigSchema = Type.Object(
               analyzers: ['fundus-quality'],
             },
             'dr-screening': { description: 'Diabetic retinopathy screening', analyzers: [] },
-            'dme-quantification': { description: 'Macular OCT: thickness and fluid', analyzers: [] },
+            'dme-quantification': {
+              description: 'Macular OCT: thickness and fluid',
+              analyzers: ['oct-macula'],
+            },
             'glaucoma-progression': {
               description: 'Serial visual fields and RNFL',
               analyzers: ['vf-progression'],

@@ -137,7 +137,31 @@ function parse(part10: Uint8Array): ParsedFile {
  * greyscale as MONOCHROME2. Throws FOVEA_IMAGING_DECODE_FAILED for data it cannot decode.
  */
 export async function decodeFrame(part10: Uint8Array, frameIndex = 0): Promise<DecodedFrame> {
+  return decodeParsedFrame(parse(part10), frameIndex);
+}
+
+/** A Part 10 file parsed once, whose frames are decoded one at a time (multi-frame volumes). */
+export interface FrameSource {
+  readonly numberOfFrames: number;
+  /** Frame `frameIndex` (0-based), decoded as {@link decodeFrame} does. */
+  frame(frameIndex: number): Promise<DecodedFrame>;
+}
+
+/** Parses a Part 10 file once for decoding many of its frames. */
+export function openFrames(part10: Uint8Array): FrameSource {
   const parsed = parse(part10);
+  return {
+    numberOfFrames: describePixels(parsed.dataset).numberOfFrames,
+    frame: (frameIndex: number) => decodeParsedFrame(parsed, frameIndex),
+  };
+}
+
+/** Reads a Part 10 file from disk and parses it once (see {@link openFrames}). */
+export async function openFramesFromFile(path: string): Promise<FrameSource> {
+  return openFrames(await readFile(path));
+}
+
+async function decodeParsedFrame(parsed: ParsedFile, frameIndex: number): Promise<DecodedFrame> {
   const { transferSyntaxUid, dataset, pixelItems } = parsed;
   const description = describePixels(dataset);
   if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= description.numberOfFrames) {

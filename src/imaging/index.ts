@@ -7,8 +7,11 @@ export {
   countFrames,
   decodeFrame,
   isDecodeFailure,
+  openFrames,
+  openFramesFromFile,
   readDatasetFromFile,
   readFrameFromFile,
+  type FrameSource,
 } from './decode-frame.ts';
 export { createMask, createPlane, countMask, maxSampleValue, type Mask, type Plane } from './plane.ts';
 export { extractChannel, extractGreen } from './channel.ts';
