@@ -1,6 +1,7 @@
 /**
- * The DICOM objects an analysis becomes: for now one Comprehensive 3D SR (TID 1500) per analysis with the
- * findings of both eyes. UIDs derive from the analysis id and the report status, and the content date from
+ * The DICOM objects an analysis becomes: one Comprehensive 3D SR (TID 1500) per analysis with the findings of
+ * both eyes, and, when the findings hold a complete ETDRS macular grid for an eye (the eleven LOINC concepts of
+ * CID 4285), the macular thickness report (TID 2124, `docs/conformance/dicom.md` §8.5). UIDs derive from the analysis id and the report status, and the content date from
  * the analysis, so rebuilding after a crash gives the same bytes and the same SOP Instance UID.
  */
 import { readFile } from 'node:fs/promises';
@@ -10,12 +11,16 @@ import type { InstanceEye } from '../core/eye.ts';
 import { implementationVersionName } from '../core/implementation.ts';
 import { uidFromName } from '../core/uid.ts';
 import {
+  buildMacularThicknessReport,
   buildMeasurementReport,
+  comprehensiveSrSopClassUid,
+  macularCodes,
   buildRejectionNote,
   comprehensive3dSrSopClassUid,
   keyObjectSelectionSopClassUid,
   readSourceStudyContext,
   type DeviceIdentity,
+  type MacularThicknessEye,
   type ReportStatus,
   type VerifyingObserver,
 } from '../dicom/sr/index.ts';
@@ -54,7 +59,115 @@ export async function buildResultObjects(
   device: DeviceIdentity = defaultDevice,
 ): Promise<BuiltObject[]> {
   const report = await buildReport(analysis, instances, { kind: status }, status, 1, device, []);
-  return report === undefined ? [] : [report];
+  if (report === undefined) {
+    return [];
+  }
+  const macular = await buildMacularReport(analysis, instances, status, device);
+  return macular === undefined ? [report] : [report, macular];
+}
+
+/** The per-eye macular grid of an analysis's findings (only eyes with all eleven measurements). */
+export function macularGridEyes(
+  analysis: AnalysisRecord,
+  instances: readonly SourceInstance[],
+): MacularThicknessEye[] {
+  const c = macularCodes;
+  const eyes: MacularThicknessEye[] = [];
+  for (const eye of ['R', 'L'] as const) {
+    const values = new Map<string, number>();
+    let definition: 'ILM-BM' | 'ILM-RPE' = 'ILM-BM';
+    const sources = new Set<string>();
+    for (const finding of analysis.findings) {
+      if (
+        finding.eye === eye &&
+        finding.value.kind === 'measurement' &&
+        finding.value.concept.scheme === 'LN'
+      ) {
+        values.set(finding.value.concept.value, finding.value.value);
+        if (finding.value.qualifier?.value === c.ilmToRpe.value) {
+          definition = 'ILM-RPE';
+        }
+        finding.sourceSopInstanceUids.forEach((uid) => sources.add(uid));
+      }
+    }
+    const get = (concept: { value: string }): number | undefined => values.get(concept.value);
+    const all = [
+      c.centrePointThickness,
+      c.centreSubfieldThickness,
+      c.innerSuperior,
+      c.innerNasal,
+      c.innerInferior,
+      c.innerTemporal,
+      c.outerSuperior,
+      c.outerNasal,
+      c.outerInferior,
+      c.outerTemporal,
+      c.totalVolume,
+    ].map(get);
+    const sourceInstances = instances
+      .filter((instance) => sources.has(instance.sopInstanceUid))
+      .map(({ sopClassUid, sopInstanceUid, seriesInstanceUid }) => ({
+        sopClassUid,
+        sopInstanceUid,
+        seriesInstanceUid,
+      }));
+    if (all.some((value) => value === undefined) || sourceInstances.length === 0) {
+      continue;
+    }
+    const [centrePoint, cst, is, inn, ii, it, os, on, oi, ot, volume] = all as number[];
+    eyes.push({
+      eye,
+      cst_um: cst!,
+      centrePoint_um: centrePoint!,
+      subfields: {
+        centre: cst!,
+        innerSuperior: is!,
+        innerNasal: inn!,
+        innerInferior: ii!,
+        innerTemporal: it!,
+        outerSuperior: os!,
+        outerNasal: on!,
+        outerInferior: oi!,
+        outerTemporal: ot!,
+      },
+      totalVolume_mm3: volume!,
+      thicknessDefinition: definition,
+      sourceInstances,
+    });
+  }
+  return eyes;
+}
+
+async function buildMacularReport(
+  analysis: AnalysisRecord,
+  instances: readonly SourceInstance[],
+  label: string,
+  device: DeviceIdentity,
+): Promise<BuiltObject | undefined> {
+  const eyes = macularGridEyes(analysis, instances);
+  const first = instances.find((instance) =>
+    eyes.some((eye) =>
+      eye.sourceInstances.some((source) => source.sopInstanceUid === instance.sopInstanceUid),
+    ),
+  );
+  if (eyes.length === 0 || first === undefined) {
+    return undefined;
+  }
+  const seriesInstanceUid = uidFromName(`macular-series:${analysis.studyInstanceUid}:${analysis.analyzerId}`);
+  const sopInstanceUid = uidFromName(`macular:${analysis.id}:${label}`);
+  const part10 = buildMacularThicknessReport({
+    study: readSourceStudyContext(await readFile(first.spoolPath)),
+    eyes,
+    device,
+    algorithm: analysis.provenance,
+    status: { kind: 'preliminary' },
+    seriesInstanceUid,
+    seriesNumber: 9003,
+    sopInstanceUid,
+    instanceNumber: 1,
+    contentDateTime: analysis.provenance.finishedAt,
+  });
+  return { kind: 'sr', sopClassUid: comprehensiveSrSopClassUid, sopInstanceUid, seriesInstanceUid, part10 };
 }
 
 /** What a final or corrected report replaces: the SR delivered before, by its UIDs. */
