@@ -168,7 +168,11 @@ export function analyzePhotograph(
   const disc = toSource(lesionImage, landmarks.discX, landmarks.discY);
   const fovea = toSource(lesionImage, landmarks.foveaX, landmarks.foveaY);
   const reasons: string[] = [];
-  if (field.visibleFraction < parameters.grading.minVisibleFraction) {
+  const frameShare = (Math.PI * field.radius ** 2 * field.visibleFraction) / (frame.rows * frame.columns);
+  if (
+    field.visibleFraction < parameters.grading.minVisibleFraction ||
+    frameShare < parameters.grading.minFrameShare
+  ) {
     reasons.push('field-of-view');
   }
   if (vessels.vesselFraction < parameters.grading.minVesselFraction) {

@@ -111,6 +111,12 @@ export const parameters = {
     haemorrhageRecall: 0.5,
     /** The analysis' own gradability: ungradable below this share of the field's circle in the frame … */
     minVisibleFraction: 0.6,
+    /**
+     * … or when the visible field covers less of the frame than this (a small pupil: phantoms 0.34–0.35 against
+     * 0.54–0.56 for clean ones; real photographs here 0.45–0.84 — a camera with a small field in a wide frame
+     * would be called ungradable) …
+     */
+    minFrameShare: 0.4,
     /** … or below this share of the field labelled vessel (vessels not resolvable). */
     minVesselFraction: 0.02,
   },
