@@ -1,6 +1,6 @@
 /**
  * Speed and phantom accuracy of the dr-screening analysis: the time per 2000 × 2000 synthetic photograph and per
- * full-size EyePACS photograph (one thread), then the confusion matrix, exact ICDR agreement and referable
+ * full-size EyePACS photograph (one thread, after one warm-up run: a worker thread stays warm), then the confusion matrix, exact ICDR agreement and referable
  * sensitivity/specificity over ≥ 200 phantoms (every ICDR level, DME, ungradable artefacts; the gradability
  * verdict is fundus-quality's combined with dr-screening's own checks). Prints figures; not a test.
  * `DR_BENCH_PHANTOMS` sets the phantom count (default 200).
@@ -30,6 +30,9 @@ const phantomCount = Number(process.env.DR_BENCH_PHANTOMS ?? 200);
 
 console.log('dr-screening benchmark (single thread)');
 const times: number[] = [];
+analyzePhotograph(
+  phantomFrame(generateFundusPixels({ seed: 'bench-warm-up', eye: 'L', icdr: 1, width: 2000, height: 2000 })),
+);
 for (let k = 0; k < 3; k++) {
   const frame = phantomFrame(
     generateFundusPixels({ seed: `bench-speed-${k}`, eye: 'R', icdr: 3, width: 2000, height: 2000 }),

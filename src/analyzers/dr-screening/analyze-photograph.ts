@@ -17,6 +17,7 @@ import { normaliseGreen, segmentVessels, type VesselMap } from './vessels.ts';
 import {
   findFieldOfView,
   makeWorkingImage,
+  shrinkWorkingImage,
   toSource,
   type FieldOfView,
   type WorkingImage,
@@ -94,9 +95,9 @@ export function analyzePhotograph(
 ): PhotographAnalysis {
   const started = performance.now();
   const field = findFieldOfView(frame);
-  const vesselImage = makeWorkingImage(frame, field, parameters.vessels.fieldDiameter);
-  const vessels = segmentVessels(vesselImage.green, vesselImage.mask, 2 * vesselImage.radius);
   const lesionImage = makeWorkingImage(frame, field, parameters.lesions.fieldDiameter);
+  const vesselImage = shrinkWorkingImage(lesionImage, field, parameters.vessels.fieldDiameter);
+  const vessels = segmentVessels(vesselImage.green, vesselImage.mask, 2 * vesselImage.radius);
   const ratio = vesselImage.scale / lesionImage.scale;
   const { width, height } = lesionImage.green;
   const vesselLike = vesselLikeMask(vessels, width, height, ratio);

@@ -4,7 +4,14 @@
  * step therefore sees the retina at one scale whatever the camera's resolution, and every position maps back
  * to source pixels through `scale` and the offset.
  */
-import { downsampleFrame, fitSize, type DecodedFrame, type Mask, type Plane } from '../../imaging/index.ts';
+import {
+  downsampleFrame,
+  downsamplePlane,
+  fitSize,
+  type DecodedFrame,
+  type Mask,
+  type Plane,
+} from '../../imaging/index.ts';
 import { parameters } from './parameters.ts';
 
 /** The circular field of view in source pixels. */
@@ -34,10 +41,22 @@ export interface WorkingImage {
   readonly radius: number;
 }
 
-/** A value of a sorted copy of some samples (p in [0, 1]). */
+/** The p-quantile (p in [0, 1]) of samples in [0, 1], from a 1024-bin histogram. */
 function quantile(values: Float32Array, p: number): number {
-  const sorted = Float32Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * (sorted.length - 1))))]!;
+  const bins = 1024;
+  const counts = new Int32Array(bins);
+  for (let i = 0; i < values.length; i++) {
+    counts[Math.min(bins - 1, Math.max(0, Math.floor(values[i]! * bins)))]!++;
+  }
+  const target = p * values.length;
+  let seen = 0;
+  for (let bin = 0; bin < bins; bin++) {
+    seen += counts[bin]!;
+    if (seen >= target) {
+      return (bin + 0.5) / bins;
+    }
+  }
+  return 1;
 }
 
 /** Brightness (max of the channels) of a list of planes. */
@@ -137,9 +156,22 @@ export function makeWorkingImage(frame: DecodedFrame, field: FieldOfView, diamet
   const green = planes.length === 3 ? planes[1]! : red;
   const blue = planes.length === 3 ? planes[2]! : red;
   const scaleX = red.width / region.width;
-  const centreX = (field.centreX - x0) * scaleX;
-  const centreY = (field.centreY - y0) * scaleX;
-  const radius = field.radius * scaleX;
+  return withField(red, green, blue, scaleX, x0, y0, field);
+}
+
+/** The field mask and geometry of resampled planes whose origin is the source point (x0, y0). */
+function withField(
+  red: Plane,
+  green: Plane,
+  blue: Plane,
+  scale: number,
+  x0: number,
+  y0: number,
+  field: FieldOfView,
+): WorkingImage {
+  const centreX = (field.centreX - x0) * scale;
+  const centreY = (field.centreY - y0) * scale;
+  const radius = field.radius * scale;
   const inner = radius * parameters.field.rimMargin;
   const lit = brightness([red, green, blue]);
   const litThreshold = parameters.field.minLitLevel;
@@ -152,7 +184,30 @@ export function makeWorkingImage(frame: DecodedFrame, field: FieldOfView, diamet
       mask.data[i] = dx * dx + dy * dy <= inner * inner && lit.data[i]! > litThreshold ? 1 : 0;
     }
   }
-  return { red, green, blue, mask, scale: scaleX, offsetX: x0, offsetY: y0, centreX, centreY, radius };
+  return { red, green, blue, mask, scale, offsetX: x0, offsetY: y0, centreX, centreY, radius };
+}
+
+/**
+ * A coarser working image made from a finer one (box filter on its planes), so that the field spans
+ * `diameter` pixels; cheaper than resampling the source frame again.
+ */
+export function shrinkWorkingImage(image: WorkingImage, field: FieldOfView, diameter: number): WorkingImage {
+  const factor = Math.min(1, diameter / (2 * image.radius));
+  const width = Math.max(1, Math.round(image.red.width * factor));
+  const height = Math.max(1, Math.round(image.red.height * factor));
+  const red = downsamplePlane(image.red, width, height);
+  const same = image.green === image.red;
+  const green = same ? red : downsamplePlane(image.green, width, height);
+  const blue = same ? red : downsamplePlane(image.blue, width, height);
+  return withField(
+    red,
+    green,
+    blue,
+    image.scale * (red.width / image.red.width),
+    image.offsetX,
+    image.offsetY,
+    field,
+  );
 }
 
 /** A working position in source pixels. */
