@@ -175,15 +175,23 @@ for (const backend of await testBackends()) {
         const blurred = await writeFundusStudy(35, 768, { L: { artefacts: ['defocus'] } });
         cleanup.push(gradable.directory, blurred.directory);
         await storescu(gateway.dicomPort, [...gradable.files, ...blurred.files]);
+        // The triage is recomputed when the analysis is published, a moment after its findings are stored:
+        // wait for the blurred study's triage, and for the gradable study's delivered SR (published too).
         const studies = await Promise.all(
-          [gradable, blurred].map((study) =>
+          [gradable, blurred].map((study, index) =>
             waitFor(
               async () => {
                 const body = await getJson<StudyBody>(gateway, `/api/studies/${study.studyInstanceUid}`);
-                return body.status === 200 && body.body.findings.length === 2 ? body.body : undefined;
+                const published =
+                  index === 1
+                    ? body.body.triage !== null
+                    : (await gateway.results.listResultObjects(study.studyInstanceUid)).length > 0;
+                return body.status === 200 && body.body.findings.length === 2 && published
+                  ? body.body
+                  : undefined;
               },
               60_000,
-              'both eyes graded',
+              'both eyes graded and the analysis published',
             ),
           ),
         );
