@@ -11,7 +11,7 @@ import type { InstanceEye } from '../../core/eye.ts';
 import { codes, foveaSchemeIdentification } from './codes.ts';
 import { checkText, codeItem, textItem, uidrefItem } from './content-items.ts';
 import type { ContentItem } from './content-items.ts';
-import { deriveUid, formatDa, formatTm, requireUid } from './part10.ts';
+import { deriveUid, formatDa, formatDt, formatTm, requireUid } from './part10.ts';
 
 /** The manufacturer Fovea writes in General Equipment and in every device observer context. */
 export const foveaManufacturer = 'Fovea';
@@ -221,4 +221,63 @@ export function contentTemplate(templateIdentifier: string): NaturalDataset[] {
       TemplateIdentifier: templateIdentifier,
     },
   ];
+}
+
+/** Who verified a final report. */
+export interface VerifyingObserver {
+  /** PN string (`Family^Given`). */
+  readonly name: string;
+  readonly organization: string;
+  readonly dateTime: Date;
+}
+
+/**
+ * Preliminary (AI output no clinician has reviewed): PARTIAL, UNVERIFIED, with a statement saying so.
+ * Final (signed off by a clinician): COMPLETE, VERIFIED, with the verifying observer.
+ */
+export type ReportStatus =
+  { readonly kind: 'preliminary' } | { readonly kind: 'final'; readonly verifier: VerifyingObserver };
+
+/**
+ * The SR Document General attributes that say how final a report is — Completion, Verification and Preliminary
+ * flags, the Verifying Observer of a final report — and the Predecessor Documents it replaces.
+ * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.2.html
+ */
+export function reportStatusAttributes(
+  status: ReportStatus,
+  predecessors: readonly SopInstanceReference[],
+  sopInstanceUid: string,
+  studyInstanceUid: string,
+): NaturalDataset {
+  const invalid = (detail: string): FoveaError => new FoveaError('FOVEA_SR_INVALID', { detail });
+  const attributes: NaturalDataset = {};
+  if (status.kind === 'preliminary') {
+    attributes.CompletionFlag = 'PARTIAL';
+    attributes.CompletionFlagDescription = 'AI-generated; not reviewed by a clinician';
+    attributes.VerificationFlag = 'UNVERIFIED';
+    attributes.PreliminaryFlag = 'PRELIMINARY';
+  } else {
+    const verifier = status.verifier;
+    if (verifier.name === '' || verifier.organization === '') {
+      throw invalid('a final report needs the verifying observer name and organization');
+    }
+    attributes.CompletionFlag = 'COMPLETE';
+    attributes.VerificationFlag = 'VERIFIED';
+    attributes.PreliminaryFlag = 'FINAL';
+    attributes.VerifyingObserverSequence = [
+      {
+        VerifyingObserverName: [{ Alphabetic: checkText(verifier.name, 64, 'VerifyingObserverName') }],
+        VerifyingObserverIdentificationCodeSequence: [],
+        VerifyingOrganization: checkText(verifier.organization, 64, 'VerifyingOrganization'),
+        VerificationDateTime: formatDt(verifier.dateTime),
+      },
+    ];
+  }
+  if (predecessors.some((predecessor) => predecessor.sopInstanceUid === sopInstanceUid)) {
+    throw invalid('a report cannot be its own predecessor');
+  }
+  if (predecessors.length > 0) {
+    attributes.PredecessorDocumentsSequence = hierarchicalReferences(predecessors, studyInstanceUid);
+  }
+  return attributes;
 }

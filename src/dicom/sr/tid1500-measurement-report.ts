@@ -38,6 +38,8 @@ import {
   hierarchicalReferences,
   languageItem,
   newInstanceAttributes,
+  reportStatusAttributes,
+  type ReportStatus,
 } from './document.ts';
 import type {
   DeviceIdentity,
@@ -45,32 +47,19 @@ import type {
   NewInstanceIdentity,
   SopInstanceReference,
 } from './document.ts';
-import { deriveUid, formatDt, requireUid, writeSrPart10 } from './part10.ts';
+import { deriveUid, requireUid, writeSrPart10 } from './part10.ts';
 import { patientStudyAttributes } from './source-study.ts';
 import type { SourceStudyContext } from './source-study.ts';
 
 /** Comprehensive 3D SR Storage. */
 export const comprehensive3dSrSopClassUid = '1.2.840.10008.5.1.4.1.1.88.34';
 
+export type { ReportStatus, VerifyingObserver } from './document.ts';
+
 /** A finding to report: a draft or a stored finding, with its provenance. */
 export interface ReportFinding extends FindingDraft {
   readonly provenance: FindingProvenance;
 }
-
-/** Who verified a final report. */
-export interface VerifyingObserver {
-  /** PN string (`Family^Given`). */
-  readonly name: string;
-  readonly organization: string;
-  readonly dateTime: Date;
-}
-
-/**
- * Preliminary (AI output no clinician has reviewed): PARTIAL, UNVERIFIED, with a statement saying so.
- * Final (signed off by a clinician): COMPLETE, VERIFIED, with the verifying observer.
- */
-export type ReportStatus =
-  { readonly kind: 'preliminary' } | { readonly kind: 'final'; readonly verifier: VerifyingObserver };
 
 /** What a measurement report is built from. The same input always gives byte-identical output. */
 export interface MeasurementReportInput extends NewInstanceIdentity {
@@ -446,36 +435,15 @@ export function buildMeasurementReportDataset(input: MeasurementReportInput): Na
     ContentTemplateSequence: contentTemplate('1500'),
     ContentSequence: content,
   };
-  if (input.status.kind === 'preliminary') {
-    dataset.CompletionFlag = 'PARTIAL';
-    dataset.CompletionFlagDescription = 'AI-generated; not reviewed by a clinician';
-    dataset.VerificationFlag = 'UNVERIFIED';
-    dataset.PreliminaryFlag = 'PRELIMINARY';
-  } else {
-    const verifier = input.status.verifier;
-    if (verifier.name === '' || verifier.organization === '') {
-      throw invalid('a final report needs the verifying observer name and organization');
-    }
-    dataset.CompletionFlag = 'COMPLETE';
-    dataset.VerificationFlag = 'VERIFIED';
-    dataset.PreliminaryFlag = 'FINAL';
-    dataset.VerifyingObserverSequence = [
-      {
-        VerifyingObserverName: [{ Alphabetic: checkText(verifier.name, 64, 'VerifyingObserverName') }],
-        VerifyingObserverIdentificationCodeSequence: [],
-        VerifyingOrganization: checkText(verifier.organization, 64, 'VerifyingOrganization'),
-        VerificationDateTime: formatDt(verifier.dateTime),
-      },
-    ];
-  }
-  const predecessors = input.predecessors ?? [];
-  if (predecessors.some((predecessor) => predecessor.sopInstanceUid === input.sopInstanceUid)) {
-    throw invalid('a report cannot be its own predecessor');
-  }
-  if (predecessors.length > 0) {
-    dataset.PredecessorDocumentsSequence = hierarchicalReferences(predecessors, input.study.studyInstanceUid);
-  }
-  return dataset;
+  return {
+    ...dataset,
+    ...reportStatusAttributes(
+      input.status,
+      input.predecessors ?? [],
+      input.sopInstanceUid,
+      input.study.studyInstanceUid,
+    ),
+  };
 }
 
 /**

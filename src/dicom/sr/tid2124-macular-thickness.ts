@@ -31,9 +31,11 @@ import {
   hierarchicalReferences,
   languageItem,
   newInstanceAttributes,
+  reportStatusAttributes,
+  type ReportStatus,
 } from './document.ts';
 import type { DeviceIdentity, NewInstanceIdentity, SopInstanceReference } from './document.ts';
-import { deriveUid, formatDt, requireUid, writeSrPart10 } from './part10.ts';
+import { deriveUid, requireUid, writeSrPart10 } from './part10.ts';
 import { patientStudyAttributes } from './source-study.ts';
 import type { SourceStudyContext } from './source-study.ts';
 import {
@@ -42,7 +44,6 @@ import {
   modelHashPrefix,
   preliminaryStatement,
 } from './tid1500-measurement-report.ts';
-import type { ReportStatus } from './tid1500-measurement-report.ts';
 
 /** Comprehensive SR Storage: holds every value type TID 2124 needs (CONTAINER, CODE, TEXT, UIDREF, NUM, IMAGE). */
 export const comprehensiveSrSopClassUid = '1.2.840.10008.5.1.4.1.1.88.33';
@@ -319,36 +320,15 @@ export function buildMacularThicknessReportDataset(input: MacularThicknessReport
     ContentTemplateSequence: contentTemplate('2124'),
     ContentSequence: content,
   };
-  if (input.status.kind === 'preliminary') {
-    dataset.CompletionFlag = 'PARTIAL';
-    dataset.CompletionFlagDescription = 'AI-generated; not reviewed by a clinician';
-    dataset.VerificationFlag = 'UNVERIFIED';
-    dataset.PreliminaryFlag = 'PRELIMINARY';
-  } else {
-    const verifier = input.status.verifier;
-    if (verifier.name === '' || verifier.organization === '') {
-      throw invalid('a final report needs the verifying observer name and organization');
-    }
-    dataset.CompletionFlag = 'COMPLETE';
-    dataset.VerificationFlag = 'VERIFIED';
-    dataset.PreliminaryFlag = 'FINAL';
-    dataset.VerifyingObserverSequence = [
-      {
-        VerifyingObserverName: [{ Alphabetic: checkText(verifier.name, 64, 'VerifyingObserverName') }],
-        VerifyingObserverIdentificationCodeSequence: [],
-        VerifyingOrganization: checkText(verifier.organization, 64, 'VerifyingOrganization'),
-        VerificationDateTime: formatDt(verifier.dateTime),
-      },
-    ];
-  }
-  const predecessors = input.predecessors ?? [];
-  if (predecessors.some((predecessor) => predecessor.sopInstanceUid === input.sopInstanceUid)) {
-    throw invalid('a report cannot be its own predecessor');
-  }
-  if (predecessors.length > 0) {
-    dataset.PredecessorDocumentsSequence = hierarchicalReferences(predecessors, input.study.studyInstanceUid);
-  }
-  return dataset;
+  return {
+    ...dataset,
+    ...reportStatusAttributes(
+      input.status,
+      input.predecessors ?? [],
+      input.sopInstanceUid,
+      input.study.studyInstanceUid,
+    ),
+  };
 }
 
 /**
