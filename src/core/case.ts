@@ -15,6 +15,8 @@ export interface CaseInstance {
   readonly rows?: number;
   readonly columns?: number;
   readonly numberOfFrames?: number;
+  /** 1 for greyscale (e.g. an infrared SLO image), 3 for colour (a colour fundus photograph). */
+  readonly samplesPerPixel?: number;
   /** Path of the Part 10 file relative to the spool root. */
   readonly spoolPath: string;
 }

@@ -28,6 +28,7 @@ function caseInstance(record: LocatedInstance): CaseInstance {
     ...(record.rows === undefined ? {} : { rows: record.rows }),
     ...(record.columns === undefined ? {} : { columns: record.columns }),
     ...(record.numberOfFrames === undefined ? {} : { numberOfFrames: record.numberOfFrames }),
+    ...(record.samplesPerPixel === undefined ? {} : { samplesPerPixel: record.samplesPerPixel }),
   };
 }
 

@@ -214,6 +214,12 @@ describe('fundus-quality analyzer (synthetic photographs)', () => {
         [],
       );
       assert.equal(analyzer.isApplicable(notOp).applicable, false);
+      const slo = studyOf([{ ...rightClean, instance: { ...rightClean.instance, samplesPerPixel: 1 } }], []);
+      assert.equal(
+        analyzer.isApplicable(slo).applicable,
+        false,
+        'a greyscale SLO image is no colour photograph',
+      );
     });
 
     it('stops when the run is aborted', async () => {

@@ -69,10 +69,12 @@ interface ImageResult {
   readonly columns?: number;
 }
 
+/** A colour fundus photograph: OP 8 Bit, and not a greyscale image such as the infrared SLO of an OCT. */
 function isPhotograph(instance: CaseInstance): boolean {
   return (
     instance.sopClassUid === ophthalmicPhotography8BitSopClassUid &&
-    (instance.modality === undefined || instance.modality === 'OP')
+    (instance.modality === undefined || instance.modality === 'OP') &&
+    instance.samplesPerPixel !== 1
   );
 }
 
