@@ -15,6 +15,15 @@ import { sendDicomFiles } from './send-command.ts';
 import { createProgress } from './progress.ts';
 import { configFromArgv, runUntilSignalled } from './serve-command.ts';
 
+/** Findings left out of the summary (the per-subfield detail is in the API and the SR). */
+const detailKeys = new Set([
+  'centre-point-thickness',
+  ...['IS', 'IN', 'II', 'IT', 'OS', 'ON', 'OI', 'OT'].map((name) => `thickness-${name}`),
+  'irf-max-height',
+  'srf-max-height',
+  'ped-max-height',
+]);
+
 /** Waits until the analyses of the sent studies are done, then prints their per-eye findings. */
 async function printFindings(gateway: Gateway): Promise<void> {
   const deadline = Date.now() + 10 * 60_000;
@@ -32,14 +41,20 @@ async function printFindings(gateway: Gateway): Promise<void> {
   for (const study of studies.items) {
     const analyses = await gateway.results.listAnalyses(study.studyInstanceUid);
     const lines = analyses.flatMap((analysis) =>
-      analysis.findings.map((finding) => {
-        const value = finding.value;
-        const text =
-          value.kind === 'quality'
-            ? `${value.verdict} (score ${value.score.toFixed(2)}${value.reasons.length > 0 ? `; ${value.reasons.join(', ')}` : ''})`
-            : value.kind;
-        return `    ${finding.eye}  ${finding.useCase}: ${text}  [${analysis.analyzerId}@${analysis.analyzerVersion}, ${analysis.phase}]`;
-      }),
+      analysis.findings
+        .filter((finding) => !detailKeys.has(finding.key))
+        .map((finding) => {
+          const value = finding.value;
+          const text =
+            value.kind === 'quality'
+              ? `${value.verdict} (score ${value.score.toFixed(2)}${value.reasons.length > 0 ? `; ${value.reasons.join(', ')}` : ''})`
+              : value.kind === 'measurement'
+                ? `${value.concept.meaning}: ${Number(value.value.toPrecision(4))} ${value.unit.value}`
+                : value.kind === 'classification'
+                  ? `${value.concept.meaning}: ${value.value.meaning}`
+                  : `${value.concept.meaning} (${value.points.length / 2} points)`;
+          return `    ${finding.eye}  ${finding.useCase}: ${text}  [${analysis.analyzerId}@${analysis.analyzerVersion}, ${analysis.phase}]`;
+        }),
     );
     if (lines.length > 0) {
       console.log(
