@@ -61,6 +61,11 @@ const gateway = await spawnGateway(database, {
   FOVEA_CONFIG: configPath,
   FOVEA_PHASES: 'image-quality:assistive',
   FOVEA_QUIET_PERIOD_SECONDS: String(quietSeconds),
+}).catch(async (error: unknown) => {
+  // The PACS and the database are ours to stop when the gateway does not come up.
+  await orthanc.dispose();
+  await database.dispose();
+  throw error;
 });
 const directories: string[] = [];
 

@@ -156,6 +156,8 @@ export async function spawnGateway(
     failed(new Error(`gateway exited with ${String(code)}: ${output.slice(-5).join('\n')}`));
   });
   const timer = setTimeout(() => {
+    // Never leave a process behind: a gateway that does not come up is stopped before the caller hears of it.
+    child.kill('SIGKILL');
     failed(new Error('gateway did not become ready in 90 s'));
   }, 90_000);
   await readyPromise.finally(() => {
