@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { analyzeVfSeries, readVfCsv } from '../../src/analyzers/vf-progression/index.ts';
 import { requirePeer, runAsync } from '../peers/peers.ts';
 import { dciodvfyErrors, writeFundusStudy } from '../peers/results.ts';
 
@@ -51,5 +52,41 @@ describe('fovea analyze', () => {
     if (requirePeer(t, 'dciodvfy')) {
       assert.deepEqual(await dciodvfyErrors(readFileSync(entry!.written[0]!)), []);
     }
+  });
+  it('analyses visual-field series exported as CSV, one object per patient and eye', async (t) => {
+    const csv = join(import.meta.dirname, '../../../shared/data/vf/vfpwgRetest24d2.csv');
+    let text: string;
+    try {
+      text = readFileSync(csv, 'utf8');
+    } catch {
+      if (process.env.CI === 'true') {
+        throw new Error('the real visual-field data (../shared/data/vf) is required under CI');
+      }
+      t.skip('../shared/data/vf not available');
+      return;
+    }
+    const cli = join(import.meta.dirname, '../../src/cli/fovea.ts');
+    const result = await runAsync(process.execPath, [cli, 'analyze', csv, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const json = JSON.parse(result.stdout) as {
+      kind: string;
+      id: string;
+      eye: string;
+      verdict: string;
+      aiGenerated: boolean;
+      mdTrend: { slope: number } | null;
+      poplr: { p: number } | null;
+      tests: unknown[];
+    }[];
+    const { series } = readVfCsv(text);
+    assert.equal(json.length, series.length);
+    assert.ok(json.every((entry) => entry.kind === 'visual-field-series' && entry.aiGenerated));
+    const first = series[0]!;
+    const direct = analyzeVfSeries(first);
+    const printed = json.find((entry) => entry.id === first.id && entry.eye === first.eye);
+    assert.equal(printed?.verdict, direct.verdict);
+    assert.equal(printed?.mdTrend?.slope, direct.mdTrend?.slope);
+    assert.equal(printed?.poplr?.p, direct.poplr?.p);
+    assert.equal(printed?.tests.length, first.tests.length);
   });
 });
