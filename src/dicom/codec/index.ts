@@ -32,3 +32,4 @@ export {
   type FileMetaInput,
 } from './part10.ts';
 export { readInstanceHeader, type AnnouncedIdentity } from './instance-header.ts';
+export { formatDa, formatTm, readNaturalPart10, writeNaturalPart10 } from './natural-part10.ts';

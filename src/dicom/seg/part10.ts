@@ -1,21 +1,15 @@
 /**
- * Reading and writing Segmentation Part 10 files with dcmjs (Explicit VR Little Endian), and the value
- * formatting the SEG writer needs. The SR writers have their own copy of this layer: the import rule keeps
- * `dicom/seg` and `dicom/sr` apart (each may import only `core` and `dicom/codec`).
+ * Reading and writing Segmentation Part 10 files (the shared layer of `dicom/codec/natural-part10.ts`, with the
+ * SEG's own error code), and the value checks the SEG writer needs.
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part10.html#chapter_7
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part05.html#sect_6.2 (value representations)
  */
-import { createRequire } from 'node:module';
-import type DcmjsDefault from 'dcmjs';
 import type { NaturalDataset } from 'dcmjs';
 import { FoveaError } from '../../core/errors.ts';
-import { implementationClassUid, implementationVersionName } from '../../core/implementation.ts';
 import { isValidUid, uidFromName } from '../../core/uid.ts';
+import { formatDa, formatTm, readNaturalPart10, writeNaturalPart10 } from '../codec/index.ts';
 
-const require = createRequire(import.meta.url);
-// One CJS instance of dcmjs, shared with dcmjs-codecs and dcmjs-dimse (dual-package hazard).
-const dcmjs = require('dcmjs') as typeof DcmjsDefault;
-dcmjs.log.setLevel('error');
+export { formatDa, formatTm };
 
 /** Explicit VR Little Endian, the transfer syntax of every SEG Fovea writes. */
 export const explicitVrLittleEndian = '1.2.840.10008.1.2.1';
@@ -30,54 +24,12 @@ export function segInvalid(detail: string): FoveaError {
  * identification. dcmjs writes elements in tag order, so the same data set always gives the same bytes.
  */
 export function writeSegPart10(dataset: NaturalDataset): Uint8Array {
-  const sopClassUid = dataset.SOPClassUID;
-  const sopInstanceUid = dataset.SOPInstanceUID;
-  if (typeof sopClassUid !== 'string' || typeof sopInstanceUid !== 'string') {
-    throw segInvalid('data set lacks SOP Class or Instance UID');
-  }
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClassUid,
-    MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: explicitVrLittleEndian,
-    ImplementationClassUID: implementationClassUid,
-    ImplementationVersionName: implementationVersionName,
-    _vrMap: { FileMetaInformationVersion: 'OB' },
-  };
-  try {
-    const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-    dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
-    return new Uint8Array(dict.write());
-  } catch (error) {
-    throw new FoveaError('FOVEA_SEG_INVALID', {
-      detail: 'segmentation: dcmjs could not write the data set',
-      cause: error,
-    });
-  }
+  return writeNaturalPart10(dataset, 'FOVEA_SEG_INVALID', 'segmentation: ');
 }
 
 /** Reads a Part 10 file, Pixel Data included, into a naturalized data set (DICOM keywords). */
 export function readSegPart10(part10: Uint8Array): NaturalDataset {
-  const buffer = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
-  try {
-    return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(buffer).dict);
-  } catch (error) {
-    throw new FoveaError('FOVEA_DICOM_MALFORMED', { detail: 'not a readable Part 10 file', cause: error });
-  }
-}
-
-function pad(value: number, width: number): string {
-  return String(value).padStart(width, '0');
-}
-
-/** A DA value (YYYYMMDD) for the UTC day of an instant. */
-export function formatDa(instant: Date): string {
-  return `${pad(instant.getUTCFullYear(), 4)}${pad(instant.getUTCMonth() + 1, 2)}${pad(instant.getUTCDate(), 2)}`;
-}
-
-/** A TM value (HHMMSS) for the UTC time of an instant. */
-export function formatTm(instant: Date): string {
-  return `${pad(instant.getUTCHours(), 2)}${pad(instant.getUTCMinutes(), 2)}${pad(instant.getUTCSeconds(), 2)}`;
+  return readNaturalPart10(part10, { pixelData: true });
 }
 
 /** A Decimal String for a finite number (shortest form that reads back the same, at most 16 characters). */

@@ -1,21 +1,16 @@
 /**
- * Reading and writing the Part 10 files of Fovea's SR and KOS objects with dcmjs, Explicit VR Little Endian,
+ * Reading and writing the Part 10 files of Fovea's SR and KOS objects (the shared layer of `dicom/codec/natural-part10.ts`),
  * and the value formatting those objects need (DA, TM, DT, DS, deterministic UIDs).
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part10.html#chapter_7
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part05.html#sect_6.2 (value representations)
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type DcmjsDefault from 'dcmjs';
 import type { NaturalDataset } from 'dcmjs';
 import { FoveaError } from '../../core/errors.ts';
-import { implementationClassUid, implementationVersionName } from '../../core/implementation.ts';
 import { isValidUid } from '../../core/uid.ts';
+import { formatDa, formatTm, readNaturalPart10, writeNaturalPart10 } from '../codec/index.ts';
 
-const require = createRequire(import.meta.url);
-// One CJS instance of dcmjs, shared with dcmjs-codecs and dcmjs-dimse (dual-package hazard).
-const dcmjs = require('dcmjs') as typeof DcmjsDefault;
-dcmjs.log.setLevel('error');
+export { formatDa, formatTm };
 
 /** Explicit VR Little Endian, the only transfer syntax the SR writers use. */
 export const explicitVrLittleEndian = '1.2.840.10008.1.2.1';
@@ -26,27 +21,7 @@ export const explicitVrLittleEndian = '1.2.840.10008.1.2.1';
  * data set always gives the same bytes.
  */
 export function writeSrPart10(dataset: NaturalDataset): Uint8Array {
-  const sopClassUid = dataset.SOPClassUID;
-  const sopInstanceUid = dataset.SOPInstanceUID;
-  if (typeof sopClassUid !== 'string' || typeof sopInstanceUid !== 'string') {
-    throw new FoveaError('FOVEA_SR_INVALID', { detail: 'data set lacks SOP Class or Instance UID' });
-  }
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClassUid,
-    MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: explicitVrLittleEndian,
-    ImplementationClassUID: implementationClassUid,
-    ImplementationVersionName: implementationVersionName,
-    _vrMap: { FileMetaInformationVersion: 'OB' },
-  };
-  try {
-    const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-    dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
-    return new Uint8Array(dict.write());
-  } catch (error) {
-    throw new FoveaError('FOVEA_SR_INVALID', { detail: 'dcmjs could not write the data set', cause: error });
-  }
+  return writeNaturalPart10(dataset, 'FOVEA_SR_INVALID');
 }
 
 /**
@@ -55,27 +30,7 @@ export function writeSrPart10(dataset: NaturalDataset): Uint8Array {
  * `[{ Alphabetic, Ideographic, Phonetic }]`.
  */
 export function readPart10Dataset(part10: Uint8Array): NaturalDataset {
-  const buffer = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
-  try {
-    const dict = dcmjs.data.DicomMessage.readFile(buffer, { untilTag: '7FE00010' });
-    return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
-  } catch (error) {
-    throw new FoveaError('FOVEA_DICOM_MALFORMED', { detail: 'not a readable Part 10 file', cause: error });
-  }
-}
-
-function pad(value: number, width: number): string {
-  return String(value).padStart(width, '0');
-}
-
-/** A DA value (YYYYMMDD) for the UTC day of an instant. */
-export function formatDa(instant: Date): string {
-  return `${pad(instant.getUTCFullYear(), 4)}${pad(instant.getUTCMonth() + 1, 2)}${pad(instant.getUTCDate(), 2)}`;
-}
-
-/** A TM value (HHMMSS) for the UTC time of an instant. */
-export function formatTm(instant: Date): string {
-  return `${pad(instant.getUTCHours(), 2)}${pad(instant.getUTCMinutes(), 2)}${pad(instant.getUTCSeconds(), 2)}`;
+  return readNaturalPart10(part10);
 }
 
 /** A DT value with an explicit UTC offset (YYYYMMDDHHMMSS+0000). */
