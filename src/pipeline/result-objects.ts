@@ -21,6 +21,7 @@ import {
   readSourceStudyContext,
   type DeviceIdentity,
   type MacularThicknessEye,
+  type SourceStudyContext,
   type ReportStatus,
   type VerifyingObserver,
 } from '../dicom/sr/index.ts';
@@ -58,12 +59,29 @@ export async function buildResultObjects(
   status: 'preliminary',
   device: DeviceIdentity = defaultDevice,
 ): Promise<BuiltObject[]> {
-  const report = await buildReport(analysis, instances, { kind: status }, status, 1, device, []);
-  if (report === undefined) {
+  if (analysis.findings.length === 0) {
     return [];
   }
-  const macular = await buildMacularReport(analysis, instances, status, device);
+  const sources = evaluatedSources(analysis, instances);
+  const study = await studyContextOf(sources);
+  const report = buildReport(analysis, sources, study, { kind: status }, status, 1, device, []);
+  const macular = buildMacularReport(analysis, instances, study, status, device);
   return macular === undefined ? [report] : [report, macular];
+}
+
+/** The instances the analysis evaluated, as its provenance lists them (at least one must be available). */
+function evaluatedSources(analysis: AnalysisRecord, instances: readonly SourceInstance[]): SourceInstance[] {
+  const evaluated = new Set(analysis.provenance.inputSopInstanceUids);
+  const sources = instances.filter((instance) => evaluated.has(instance.sopInstanceUid));
+  if (sources.length === 0) {
+    throw new FoveaError('FOVEA_SR_INVALID', { detail: 'none of the evaluated instances is available' });
+  }
+  return sources;
+}
+
+/** Patient and study attributes for every object of one analysis, read once from its first source. */
+async function studyContextOf(sources: readonly SourceInstance[]): Promise<SourceStudyContext> {
+  return readSourceStudyContext(await readFile(sources[0]!.spoolPath));
 }
 
 /** The per-eye macular grid of an analysis's findings (only eyes with all eleven measurements). */
@@ -138,25 +156,21 @@ export function macularGridEyes(
   return eyes;
 }
 
-async function buildMacularReport(
+function buildMacularReport(
   analysis: AnalysisRecord,
   instances: readonly SourceInstance[],
+  study: SourceStudyContext,
   label: string,
   device: DeviceIdentity,
-): Promise<BuiltObject | undefined> {
+): BuiltObject | undefined {
   const eyes = macularGridEyes(analysis, instances);
-  const first = instances.find((instance) =>
-    eyes.some((eye) =>
-      eye.sourceInstances.some((source) => source.sopInstanceUid === instance.sopInstanceUid),
-    ),
-  );
-  if (eyes.length === 0 || first === undefined) {
+  if (eyes.length === 0) {
     return undefined;
   }
   const seriesInstanceUid = uidFromName(`macular-series:${analysis.studyInstanceUid}:${analysis.analyzerId}`);
   const sopInstanceUid = uidFromName(`macular:${analysis.id}:${label}`);
   const part10 = buildMacularThicknessReport({
-    study: readSourceStudyContext(await readFile(first.spoolPath)),
+    study,
     eyes,
     device,
     algorithm: analysis.provenance,
@@ -193,9 +207,15 @@ export async function buildReplacementObjects(
   device: DeviceIdentity = defaultDevice,
 ): Promise<BuiltObject[]> {
   const label = revision === 1 ? 'final' : `corrected-${revision}`;
-  const report = await buildReport(
+  if (analysis.findings.length === 0) {
+    return [];
+  }
+  const sources = evaluatedSources(analysis, instances);
+  const study = await studyContextOf(sources);
+  const report = buildReport(
     analysis,
-    instances,
+    sources,
+    study,
     { kind: 'final', verifier },
     label,
     revision + 1,
@@ -208,11 +228,6 @@ export async function buildReplacementObjects(
       },
     ],
   );
-  if (report === undefined) {
-    return [];
-  }
-  const first = instances[0]!;
-  const study = readSourceStudyContext(await readFile(first.spoolPath));
   const noteUid = uidFromName(`kos:${analysis.id}:${label}`);
   const note: BuiltObject = {
     kind: 'kos',
@@ -241,25 +256,16 @@ export async function buildReplacementObjects(
   return [report, note];
 }
 
-async function buildReport(
+function buildReport(
   analysis: AnalysisRecord,
-  instances: readonly SourceInstance[],
+  sources: readonly SourceInstance[],
+  study: SourceStudyContext,
   reportStatus: ReportStatus,
   label: string,
   instanceNumber: number,
   device: DeviceIdentity,
   predecessors: readonly { seriesInstanceUid: string; sopClassUid: string; sopInstanceUid: string }[],
-): Promise<BuiltObject | undefined> {
-  if (analysis.findings.length === 0) {
-    return undefined;
-  }
-  const evaluated = new Set(analysis.provenance.inputSopInstanceUids);
-  const sources = instances.filter((instance) => evaluated.has(instance.sopInstanceUid));
-  const first = sources[0];
-  if (first === undefined) {
-    throw new FoveaError('FOVEA_SR_INVALID', { detail: 'none of the evaluated instances is available' });
-  }
-  const study = readSourceStudyContext(await readFile(first.spoolPath));
+): BuiltObject {
   const seriesInstanceUid = uidFromName(`sr-series:${analysis.studyInstanceUid}:${analysis.analyzerId}`);
   const sopInstanceUid = uidFromName(`sr:${analysis.id}:${label}`);
   const part10 = buildMeasurementReport({
