@@ -156,11 +156,6 @@ export function openFrames(part10: Uint8Array): FrameSource {
   };
 }
 
-/** Reads a Part 10 file from disk and parses it once (see {@link openFrames}). */
-export async function openFramesFromFile(path: string): Promise<FrameSource> {
-  return openFrames(await readFile(path));
-}
-
 async function decodeParsedFrame(parsed: ParsedFile, frameIndex: number): Promise<DecodedFrame> {
   const { transferSyntaxUid, dataset, pixelItems } = parsed;
   const description = describePixels(dataset);
@@ -221,13 +216,13 @@ export async function readFrameFromFile(path: string, frameIndex = 0): Promise<D
 }
 
 /**
- * The data set of a Part 10 file without its pixel data, in dcmjs' naturalized form (DICOM keywords as keys,
+ * The data set of Part 10 bytes without their pixel data, in dcmjs' naturalized form (DICOM keywords as keys,
  * sequences as arrays of objects): for analyzers of measurement objects (visual fields, SR) that need values,
  * not pixels. Read leniently; a file that cannot be parsed is `FOVEA_IMAGING_DECODE_FAILED`.
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part18.html#sect_F.2 (keywords as names)
  */
-export async function readDatasetFromFile(path: string): Promise<Record<string, unknown>> {
-  const { dict } = readHeader(await readFile(path), true);
+export function readDataset(part10: Uint8Array): Record<string, unknown> {
+  const { dict } = readHeader(part10, true);
   return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict);
 }
 

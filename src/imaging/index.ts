@@ -8,8 +8,7 @@ export {
   decodeFrame,
   isDecodeFailure,
   openFrames,
-  openFramesFromFile,
-  readDatasetFromFile,
+  readDataset,
   readFrameFromFile,
   type FrameSource,
 } from './decode-frame.ts';
