@@ -8,8 +8,9 @@
 import type { NaturalDataset } from 'dcmjs';
 import { FoveaError } from '../../core/errors.ts';
 import type { InstanceEye } from '../../core/eye.ts';
+import type { CodedConcept } from '../../core/finding.ts';
 import { codes, foveaSchemeIdentification } from './codes.ts';
-import { checkText, codeItem, textItem, uidrefItem } from './content-items.ts';
+import { checkText, codeItem, codeSequenceItem, textItem, uidrefItem } from './content-items.ts';
 import type { ContentItem } from './content-items.ts';
 import { deriveUid, formatDa, formatDt, formatTm, requireUid } from './part10.ts';
 
@@ -280,4 +281,48 @@ export function reportStatusAttributes(
     attributes.PredecessorDocumentsSequence = hierarchicalReferences(predecessors, studyInstanceUid);
   }
   return attributes;
+}
+
+/** What distinguishes one Fovea report from another; the rest of the SR document is the same for all. */
+export interface SrDocumentParts {
+  readonly sopClassUid: string;
+  readonly identity: NewInstanceIdentity;
+  readonly device: DeviceIdentity;
+  readonly seriesDescription: string;
+  /** Patient and study attributes copied from the source (`patientStudyAttributes`). */
+  readonly patientStudy: NaturalDataset;
+  readonly studyInstanceUid: string;
+  /** The evaluated instances (Current Requested Procedure Evidence). */
+  readonly evidence: readonly SopInstanceReference[];
+  readonly rootConcept: CodedConcept;
+  readonly templateIdentifier: string;
+  readonly content: readonly ContentItem[];
+  readonly status: ReportStatus;
+  readonly predecessors: readonly SopInstanceReference[];
+}
+
+/**
+ * The data set of an SR document: new-instance attributes, the source's patient and study, SR Document General
+ * (evidence, flags, predecessors) and SR Document Content (root container, template, content tree).
+ * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.2.html
+ * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.3.html
+ */
+export function srDocumentDataset(parts: SrDocumentParts): NaturalDataset {
+  return {
+    ...newInstanceAttributes(parts.sopClassUid, 'SR', parts.identity, parts.device, parts.seriesDescription),
+    ...parts.patientStudy,
+    PerformedProcedureCodeSequence: [],
+    CurrentRequestedProcedureEvidenceSequence: hierarchicalReferences(parts.evidence, parts.studyInstanceUid),
+    ValueType: 'CONTAINER',
+    ConceptNameCodeSequence: [codeSequenceItem(parts.rootConcept)],
+    ContinuityOfContent: 'SEPARATE',
+    ContentTemplateSequence: contentTemplate(parts.templateIdentifier),
+    ContentSequence: [...parts.content],
+    ...reportStatusAttributes(
+      parts.status,
+      parts.predecessors,
+      parts.identity.sopInstanceUid,
+      parts.studyInstanceUid,
+    ),
+  };
 }

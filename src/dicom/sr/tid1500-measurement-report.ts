@@ -22,7 +22,6 @@ import { codes, ungradableReasonCodes } from './codes.ts';
 import {
   checkText,
   codeItem,
-  codeSequenceItem,
   containerItem,
   imageItem,
   numItem,
@@ -32,13 +31,10 @@ import {
 } from './content-items.ts';
 import type { ContentItem } from './content-items.ts';
 import {
-  contentTemplate,
   deviceObserverContext,
   deviceObserverFor,
-  hierarchicalReferences,
   languageItem,
-  newInstanceAttributes,
-  reportStatusAttributes,
+  srDocumentDataset,
   type ReportStatus,
 } from './document.ts';
 import type {
@@ -411,39 +407,24 @@ export function buildMeasurementReportDataset(input: MeasurementReportInput): Na
     ),
   ];
 
-  const dataset: NaturalDataset = {
-    ...newInstanceAttributes(
-      comprehensive3dSrSopClassUid,
-      'SR',
-      input,
-      input.device,
-      input.seriesDescription ?? defaultSeriesDescription(input.status),
-    ),
-    ...study,
-    PerformedProcedureCodeSequence: [],
-    CurrentRequestedProcedureEvidenceSequence: hierarchicalReferences(
-      sources.map((source) => ({
-        seriesInstanceUid: source.seriesInstanceUid,
-        sopClassUid: source.sopClassUid,
-        sopInstanceUid: source.sopInstanceUid,
-      })),
-      input.study.studyInstanceUid,
-    ),
-    ValueType: 'CONTAINER',
-    ConceptNameCodeSequence: [codeSequenceItem(codes.imagingMeasurementReport)],
-    ContinuityOfContent: 'SEPARATE',
-    ContentTemplateSequence: contentTemplate('1500'),
-    ContentSequence: content,
-  };
-  return {
-    ...dataset,
-    ...reportStatusAttributes(
-      input.status,
-      input.predecessors ?? [],
-      input.sopInstanceUid,
-      input.study.studyInstanceUid,
-    ),
-  };
+  return srDocumentDataset({
+    sopClassUid: comprehensive3dSrSopClassUid,
+    identity: input,
+    device: input.device,
+    seriesDescription: input.seriesDescription ?? defaultSeriesDescription(input.status),
+    patientStudy: study,
+    studyInstanceUid: input.study.studyInstanceUid,
+    evidence: sources.map((source) => ({
+      seriesInstanceUid: source.seriesInstanceUid,
+      sopClassUid: source.sopClassUid,
+      sopInstanceUid: source.sopInstanceUid,
+    })),
+    rootConcept: codes.imagingMeasurementReport,
+    templateIdentifier: '1500',
+    content,
+    status: input.status,
+    predecessors: input.predecessors ?? [],
+  });
 }
 
 /**

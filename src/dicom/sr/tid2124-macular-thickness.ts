@@ -16,7 +16,6 @@ import { codes } from './codes.ts';
 import {
   checkText,
   codeItem,
-  codeSequenceItem,
   containerItem,
   imageItem,
   numItem,
@@ -28,10 +27,8 @@ import {
   contentTemplate,
   deviceObserverContext,
   deviceObserverFor,
-  hierarchicalReferences,
   languageItem,
-  newInstanceAttributes,
-  reportStatusAttributes,
+  srDocumentDataset,
   type ReportStatus,
 } from './document.ts';
 import type { DeviceIdentity, NewInstanceIdentity, SopInstanceReference } from './document.ts';
@@ -303,32 +300,20 @@ export function buildMacularThicknessReportDataset(input: MacularThicknessReport
     ),
   ];
   const evidence = canonicalSources(eyes.flatMap((eye) => eye.sourceInstances));
-  const dataset: NaturalDataset = {
-    ...newInstanceAttributes(
-      comprehensiveSrSopClassUid,
-      'SR',
-      input,
-      input.device,
-      input.seriesDescription ?? defaultMacularSeriesDescription(input.status),
-    ),
-    ...study,
-    PerformedProcedureCodeSequence: [],
-    CurrentRequestedProcedureEvidenceSequence: hierarchicalReferences(evidence, input.study.studyInstanceUid),
-    ValueType: 'CONTAINER',
-    ConceptNameCodeSequence: [codeSequenceItem(macularCodes.macularThicknessKeyMeasurements)],
-    ContinuityOfContent: 'SEPARATE',
-    ContentTemplateSequence: contentTemplate('2124'),
-    ContentSequence: content,
-  };
-  return {
-    ...dataset,
-    ...reportStatusAttributes(
-      input.status,
-      input.predecessors ?? [],
-      input.sopInstanceUid,
-      input.study.studyInstanceUid,
-    ),
-  };
+  return srDocumentDataset({
+    sopClassUid: comprehensiveSrSopClassUid,
+    identity: input,
+    device: input.device,
+    seriesDescription: input.seriesDescription ?? defaultMacularSeriesDescription(input.status),
+    patientStudy: study,
+    studyInstanceUid: input.study.studyInstanceUid,
+    evidence,
+    rootConcept: macularCodes.macularThicknessKeyMeasurements,
+    templateIdentifier: '2124',
+    content,
+    status: input.status,
+    predecessors: input.predecessors ?? [],
+  });
 }
 
 /**
