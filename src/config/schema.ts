@@ -393,9 +393,10 @@ export const ConfigSchema = Type.Object(
             },
             {
               id: 'macular-oct',
-              description: 'OCT volumes',
+              description:
+                'OCT: macular volumes (oct-macula) and peripapillary circle scans (vf-progression); each analyzer declines the other kind',
               match: { sopClassUids: ['1.2.840.10008.5.1.4.1.1.77.1.5.4'], modalities: ['OPT'] },
-              useCases: ['dme-quantification'],
+              useCases: ['dme-quantification', 'glaucoma-progression'],
             },
             {
               id: 'visual-fields',

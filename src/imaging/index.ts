@@ -22,3 +22,18 @@ export { tenengrad } from './tenengrad.ts';
 export { histogram, maskedMeanStd, maskedPercentiles, percentile, type Histogram } from './histogram.ts';
 export { dilateMask, erodeMask, openMask } from './morphology.ts';
 export { fillHoles, largestComponent } from './connected-components.ts';
+export {
+  createCoarseScratch,
+  createPathScratch,
+  traceCoarseToFine,
+  tracePath,
+  type CoarseScratch,
+  type PathScratch,
+} from './boundary-path.ts';
+export {
+  boxBlurColumns,
+  boxBlurRows,
+  linearOfDisplay,
+  smoothPlane,
+  verticalGradient,
+} from './bscan-filters.ts';

@@ -296,6 +296,21 @@ function priorFindings(findings: EyeFindings, yearsBack: number): EyeFindings {
   };
 }
 
+/**
+ * Inferior nerve-fibre loss progresses by this share of the bundle per year in an eye whose current loss is
+ * glaucomatous (≥ 0.3): about −2 µm/yr of global RNFL thickness.
+ */
+export const glaucomaRnflLossPerYear = 0.08;
+
+function glaucomaPriorFindings(findings: EyeFindings, yearsBack: number): EyeFindings {
+  const inferior = findings.inferiorRnflLoss ?? 0;
+  const progressing = inferior >= 0.3;
+  return {
+    ...findings,
+    inferiorRnflLoss: progressing ? Math.max(0, inferior - glaucomaRnflLossPerYear * yearsBack) : inferior,
+  };
+}
+
 /** Generates a cohort, deterministic for the seed; writes it when `out` is given. */
 export async function generateCohort(options: CohortOptions): Promise<Cohort> {
   const size = options.size ?? 12;
@@ -350,8 +365,24 @@ export async function generateCohort(options: CohortOptions): Promise<Cohort> {
       ...(options.octSize === undefined ? {} : { octSize: options.octSize }),
     };
     const caseObjects: SynthObject[] = [];
-    // Prior visits: colour photographs (glaucoma: the field series only, below), milder DR earlier.
-    if (type !== 'glaucoma-progression') {
+    // Prior visits: colour photographs with milder DR earlier; glaucoma: a circle scan per visit with less
+    // inferior nerve-fibre loss earlier in the worse eye (the field series follows below).
+    if (type === 'glaucoma-progression') {
+      for (const [p, study] of priors.entries()) {
+        const yearsBack = priors.length - p;
+        const visit = await generatePatientStudy({
+          ...common,
+          study,
+          visitLabel: `prior-${yearsBack}`,
+          findings: {
+            R: glaucomaPriorFindings(plan.findings.R, yearsBack),
+            L: glaucomaPriorFindings(plan.findings.L, yearsBack),
+          },
+          content: { octCircleScan: true },
+        });
+        caseObjects.push(...visit.objects);
+      }
+    } else {
       for (const [p, study] of priors.entries()) {
         const yearsBack = priors.length - p;
         const visit = await generatePatientStudy({

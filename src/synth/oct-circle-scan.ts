@@ -142,12 +142,15 @@ export function generateOctCircleScanPixels(options: OctCircleScanOptions): OctC
     throw new RangeError(`circle diameter must be between 1 and 6 mm, got ${diameterMm}`);
   }
   const rng = new Rng(options.seed, 'oct-circle', options.eye);
+  // The eye's own nerve-fibre profile comes from its anatomy seed, so that the visits of one eye differ
+  // only by the glaucomatous loss (a series has a trend, not a new healthy profile at each visit).
+  const anatomySeed = options.anatomySeed ?? `${String(options.seed)}/anatomy`;
   const anatomy = makeEyeAnatomy({
-    seed: options.anatomySeed ?? `${String(options.seed)}/anatomy`,
+    seed: anatomySeed,
     eye: options.eye,
     ...(options.cupToDiscRatio === undefined ? {} : { cupToDiscRatio: options.cupToDiscRatio }),
   });
-  const model = makePeripapillaryModel(rng.fork('model'), {
+  const model = makePeripapillaryModel(new Rng(anatomySeed, 'peripapillary', options.eye), {
     superiorLoss: options.superiorLoss ?? 0,
     inferiorLoss: options.inferiorLoss ?? 0,
   });

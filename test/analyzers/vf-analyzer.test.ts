@@ -12,11 +12,9 @@ import { after, describe, it } from 'node:test';
 import { AnalyzerPool, spoolPixelAccess } from '../../src/analyzers/host/index.ts';
 import { validateOutput, type AnalysisCase } from '../../src/analyzers/sdk/index.ts';
 import { analyzer } from '../../src/analyzers/vf-progression/index.ts';
-import type { Case } from '../../src/core/case.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import { assembleCase } from '../../src/pipeline/assemble.ts';
-import { readInstanceFiles } from '../../src/pipeline/offline-analysis.ts';
-import { generateVisualFieldSeries, writeObjects } from '../../src/synth/index.ts';
+import { generateVisualFieldSeries } from '../../src/synth/index.ts';
+import { assembleNewest } from './glaucoma-series.ts';
 
 const roots: string[] = [];
 
@@ -36,19 +34,7 @@ async function seriesCase(
     mdSlopeDbPerYear,
     arcuate,
   });
-  const files = (await writeObjects(root, objects)).filter((file) => file.endsWith('.dcm'));
-  // Absolute paths, read through a spool rooted at `/` (as `fovea analyze` does).
-  const records = await readInstanceFiles(files);
-  const byStudy = new Map<string, typeof records>();
-  for (const record of records) {
-    byStudy.set(record.studyInstanceUid, [...(byStudy.get(record.studyInstanceUid) ?? []), record]);
-  }
-  const cases: Case[] = [...byStudy].map(([uid, instances]) =>
-    assembleCase(uid, 'test', instances, new Date()),
-  );
-  cases.sort((a, b) => (b.studyDate ?? '').localeCompare(a.studyDate ?? ''));
-  const [newest, ...priors] = cases;
-  return { root, current: { ...newest!, priors } };
+  return { root, current: await assembleNewest(root, objects) };
 }
 
 after(() => {

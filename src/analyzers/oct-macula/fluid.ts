@@ -6,7 +6,7 @@
  * shadows and depth roll-off before the threshold. Labels as RETOUCH: 1 IRF, 2 SRF, 3 PED.
  * @see standards-reference §C.4 (fluid types), §D.3 (threshold + morphology recipe)
  */
-import { linearOfDisplay, smoothPlane } from './filters.ts';
+import { linearOfDisplay, smoothPlane } from '../../imaging/index.ts';
 import { parameters } from './parameters.ts';
 import { layerIndex, layerNames } from './segment-bscan.ts';
 import type { OctVolume, VolumeSegmentation } from './segment-volume.ts';

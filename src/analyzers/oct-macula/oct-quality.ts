@@ -4,7 +4,7 @@
  * away from the scan centre). A volume failing any of them is ungradable, with the reason.
  * @see standards-reference §B.7 (gradability), §C.5
  */
-import { linearOfDisplay } from './filters.ts';
+import { linearOfDisplay } from '../../imaging/index.ts';
 import type { FoveaLocation } from './macular-metrics.ts';
 import { parameters } from './parameters.ts';
 import { layerIndex, layerNames } from './segment-bscan.ts';

@@ -11,9 +11,10 @@ import {
   traceCoarseToFine,
   tracePath,
   type CoarseScratch,
+  smoothPlane,
+  verticalGradient,
   type PathScratch,
-} from './dp-path.ts';
-import { smoothPlane, verticalGradient } from './filters.ts';
+} from '../../imaging/index.ts';
 import { parameters } from './parameters.ts';
 
 /** The boundaries found, from the vitreous down (names as CID 4273 and the synthetic truth). */
