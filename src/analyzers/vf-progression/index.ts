@@ -2,7 +2,8 @@
  * `vf-progression`: glaucoma progression from serial 24-2 visual fields — a pure core (CSV and OPV-content
  * readers, an age-adjusted normative model derived from healthy eyes, per-test indices, MD/VFI trends,
  * pointwise linear regression, PoPLR, GPA-style events and a verdict) with the conventions of the R package
- * visualFields, and the SDK analyzer over a Case's current and prior OPV instances (`analyzer.ts`).
+ * visualFields; RNFL thickness from peripapillary OCT circle scans with its trend and event; and the SDK
+ * analyzer over a Case's current and prior OPV and circle-scan instances (`analyzer.ts`).
  * @see https://cran.r-project.org/package=visualFields
  */
 export { readVfCsv, type VfCsvReadResult } from './csv.ts';
@@ -54,3 +55,22 @@ export {
   type VfVerdict,
 } from './progression.ts';
 export { analyzer, manifest, modelHash } from './analyzer.ts';
+export {
+  clockHourOf,
+  rnflParameters,
+  rnflRegions,
+  segmentCircleScan,
+  tsnitAngle,
+  type RnflCircleScan,
+  type RnflThickness,
+} from './rnfl-circle-scan.ts';
+export {
+  analyzeRnflSeries,
+  combineVerdicts,
+  rnflRules,
+  type RnflEvent,
+  type RnflMeasurement,
+  type RnflProgression,
+  type StructureFunction,
+} from './rnfl-progression.ts';
+export { isCircleScanCandidate, readCircleScan, type CircleScanMeasurement } from './circle-scans.ts';
