@@ -1,8 +1,10 @@
 /**
- * Glaucoma progression end to end with real peers: a patient's visual fields, one study per yearly visit, are
- * sent with DCMTK `storescu`; when the newest visit arrives, the vf-progression analyzer reads it with the
- * earlier visits as priors from Fovea's index and a preliminary SR with the per-eye verdict lands in Orthanc
- * (dciodvfy: no Error lines); the study goes to the `referable` bucket of the worklist.
+ * Glaucoma progression end to end with real peers: a patient's visual fields (and, in the second test, the
+ * peripapillary OCT circle scans of the same visits), one study per yearly visit, are sent with DCMTK
+ * `storescu`; when the newest visit arrives, the vf-progression analyzer reads it with the earlier visits as
+ * priors from Fovea's index and a preliminary SR with the per-eye verdict (and the MD and RNFL slopes with
+ * their CIs and p-values) lands in Orthanc (dciodvfy: no Error lines); the study goes to the `referable`
+ * bucket of the worklist, and the trend plot is served by the API.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,13 +14,17 @@ import { after, before, describe, it } from 'node:test';
 import { parseMeasurementReport } from '../../src/dicom/sr/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { generateVisualFieldSeries, writeObjects } from '../../src/synth/index.ts';
+import { generateGlaucomaSeries } from '../analyzers/glaucoma-series.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
+import { bearer, getJson, startTestGateway, testApiToken, waitFor } from '../peers/gateway.ts';
 import { startOrthanc, type OrthancPeer } from '../peers/orthanc.ts';
 import { peerInstalled, requirePeer, runAsync } from '../peers/peers.ts';
 import { dciodvfyErrors, orthancFile, orthancSrInstances } from '../peers/results.ts';
 
-/** A storescu profile for visual fields: DCMTK's default context list leaves the OPV SOP class out. */
+/**
+ * A storescu profile for visual fields, OCT and SLO images: DCMTK's default context list leaves the OPV
+ * SOP class out.
+ */
 function storescuConfig(directory: string): string {
   const file = join(directory, 'storescu-opv.cfg');
   writeFileSync(
@@ -29,11 +35,13 @@ function storescuConfig(directory: string): string {
       'TransferSyntax1 = LocalEndianExplicit',
       'TransferSyntax2 = LittleEndianImplicit',
       '[[PresentationContexts]]',
-      '[OPV]',
+      '[Glaucoma]',
       'PresentationContext1 = 1.2.840.10008.5.1.4.1.1.80.1\\Uncompressed',
+      'PresentationContext2 = 1.2.840.10008.5.1.4.1.1.77.1.5.4\\Uncompressed',
+      'PresentationContext3 = 1.2.840.10008.5.1.4.1.1.77.1.5.1\\Uncompressed',
       '[[Profiles]]',
       '[Perimetry]',
-      'PresentationContexts = OPV',
+      'PresentationContexts = Glaucoma',
       '',
     ].join('\n'),
   );
@@ -148,5 +156,103 @@ describe('glaucoma progression end to end', () => {
       worklist.body.entries.find((entry) => entry.studyInstanceUid === studyUid)?.triage.bucket,
       'referable',
     );
+  });
+
+  it('turns fields and circle scans into an SR with MD and RNFL slopes, and serves the trend plot', async (t) => {
+    if (!requirePeer(t, 'orthanc') || !requirePeer(t, 'dcmtk') || !requirePeer(t, 'dciodvfy') || !orthanc) {
+      return;
+    }
+    await gateway?.close();
+    gateway = await startTestGateway(
+      database,
+      { 'delivery.retryBaseSeconds': 0.2 },
+      {
+        FOVEA_PACS_DIMSE: `${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}`,
+        FOVEA_PHASES: 'glaucoma-progression:assistive',
+      },
+    );
+    const active = gateway;
+    const series = await generateGlaucomaSeries({ seed: 'glaucoma-e2e', visits: 5 });
+    const folder = join(directory, 'glaucoma');
+    const files = (await writeObjects(folder, series.objects)).filter((file) => file.endsWith('.dcm'));
+    const current = series.studies.at(-1)!.studyInstanceUid;
+    const entries = series.objects.map((object, index) => ({ object, file: files[index]! }));
+    const earlier = entries.filter((entry) => entry.object.studyInstanceUid !== current);
+    const config = storescuConfig(directory);
+    await storescu(
+      active.dicomPort,
+      earlier.map((entry) => entry.file),
+      config,
+    );
+    await waitFor(
+      async () => {
+        const states = await Promise.all(
+          series.studies.slice(0, -1).map((study) => active.store.index.getStudy(study.studyInstanceUid)),
+        );
+        return states.every((study) => study?.state === 'routed');
+      },
+      90_000,
+      'the earlier visits to be routed',
+    );
+    await storescu(
+      active.dicomPort,
+      entries.filter((entry) => entry.object.studyInstanceUid === current).map((entry) => entry.file),
+      config,
+    );
+    const [srId] = await waitFor(
+      async () => {
+        const ids = await orthancSrInstances(orthanc!, current);
+        return ids.length > 0 ? ids : undefined;
+      },
+      120_000,
+      'the progression SR in Orthanc',
+    );
+    const part10 = await orthancFile(orthanc, srId!);
+    assert.deepEqual(await dciodvfyErrors(part10), []);
+    const report = parseMeasurementReport(part10);
+    const group = (eye: string, code: string) =>
+      report.groups.find(
+        (entry) =>
+          entry.eye === eye &&
+          entry.value !== undefined &&
+          'concept' in entry.value &&
+          entry.value.concept.value === code,
+      );
+    const verdict = group('R', 'vf-progression');
+    assert.equal(verdict?.algorithm?.name, 'vf-progression');
+    assert.equal(verdict?.value?.kind === 'classification' && verdict.value.value.value, 'vf-likely');
+    const agreement = group('R', 'structure-function');
+    assert.equal(agreement?.value?.kind === 'classification' && agreement.value.value.value, 'sf-both');
+    for (const code of [
+      'rnfl-slope',
+      'rnfl-slope-ci-lower',
+      'rnfl-slope-ci-upper',
+      'rnfl-slope-p',
+      'md-slope',
+      'md-slope-p',
+    ]) {
+      assert.equal(group('R', code)?.value?.kind, 'measurement', code);
+    }
+    const rnflSlope = group('R', 'rnfl-slope');
+    assert.ok(rnflSlope?.value?.kind === 'measurement' && rnflSlope.value.value < -1);
+    const worklist = await getJson<{ entries: { studyInstanceUid: string; triage: { bucket: string } }[] }>(
+      active,
+      '/api/worklist',
+    );
+    assert.equal(
+      worklist.body.entries.find((entry) => entry.studyInstanceUid === current)?.triage.bucket,
+      'referable',
+    );
+    const plot = await fetch(`${active.httpUrl}/api/studies/${current}/trend-plot?eye=R`, {
+      headers: bearer(testApiToken),
+    });
+    assert.equal(plot.status, 200);
+    assert.match(plot.headers.get('content-type') ?? '', /^image\/svg\+xml/);
+    const svg = await plot.text();
+    assert.match(svg, /<svg[\s>]/);
+    assert.match(svg, /AI-generated/);
+    assert.match(svg, /RNFL/);
+    const missing = await fetch(`${active.httpUrl}/api/studies/${current}/trend-plot?eye=R`);
+    assert.equal(missing.status, 401);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Results: the reading worklist (`GET /api/worklist`, triaged studies most urgent first), a study's findings
  * (`GET /api/studies/{uid}/findings`, silent-phase ones never included), its
+ * glaucoma trend plot (`GET /api/studies/{uid}/trend-plot?eye=R|L`, SVG), its
  * result objects and deliveries, the governance view of every analysis (silent ones included; admin), and
  * the jobs with their dead-letter state (`GET /api/jobs`, `POST /api/jobs/{id}/requeue`; admin).
  */
@@ -31,6 +32,7 @@ import {
   visibleFindings,
   worklistEntryView,
 } from '../result-views.ts';
+import { progressionPlotInput, renderProgressionPlotSvg } from '../progression-plot.ts';
 import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
 
 /** What the result routes read. */
@@ -66,6 +68,52 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
         await requireStudy(uid);
         const findings = visibleFindings(await options.results.listAnalyses(uid));
         return { studyInstanceUid: uid, findings: findings.map(findingView) };
+      },
+    );
+
+    app.get(
+      '/api/studies/:StudyInstanceUID/trend-plot',
+      {
+        config: { role: 'integration' },
+        schema: {
+          tags: ['results'],
+          summary:
+            "One eye's glaucoma trend plot (MD and global RNFL over time with the fitted lines), SVG; from the " +
+            'latest vf-progression analysis that is not silent',
+          params: StudyParamsSchema,
+          querystring: Type.Object({ eye: Type.Union([Type.Literal('R'), Type.Literal('L')]) }),
+          response: { 200: Type.String({ description: 'image/svg+xml' }), 404: ProblemSchema },
+        },
+      },
+      async (request, reply) => {
+        const uid = request.params.StudyInstanceUID;
+        await requireStudy(uid);
+        const analyses = (await options.results.listAnalyses(uid))
+          .filter(
+            (analysis) =>
+              analysis.analyzerId === 'vf-progression' &&
+              analysis.status === 'succeeded' &&
+              (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
+          )
+          .sort((a, b) => b.provenance.finishedAt.getTime() - a.provenance.finishedAt.getTime());
+        const latest = analyses[0];
+        const input =
+          latest === undefined
+            ? undefined
+            : progressionPlotInput(
+                latest.raw,
+                request.query.eye,
+                `${latest.analyzerId}@${latest.analyzerVersion}`,
+              );
+        if (input === undefined) {
+          throw new FoveaError('FOVEA_HTTP_NOT_FOUND', {
+            detail: 'no visible glaucoma progression analysis with a series for this eye',
+          });
+        }
+        return reply
+          .header('content-type', 'image/svg+xml; charset=utf-8')
+          .header('cache-control', 'private, no-store')
+          .send(renderProgressionPlotSvg(input));
       },
     );
 
