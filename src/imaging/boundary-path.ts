@@ -190,3 +190,24 @@ export function traceCoarseToFine(
   }
   tracePath(cost, scale, scratch, coarse.fineLow, coarse.fineHigh, maxStep, stepPenalty, out);
 }
+
+/**
+ * Sub-row position of an extremum of `values` (row-major, `rows × columns`) in column `c` at integer row `r`:
+ * the vertex of the parabola through rows r − 1, r, r + 1, clamped to ±0.5 row.
+ */
+export function refineExtremum(
+  values: Float32Array,
+  r: number,
+  c: number,
+  rows: number,
+  columns: number,
+): number {
+  if (r <= 0 || r >= rows - 1) {
+    return r;
+  }
+  const a = values[(r - 1) * columns + c]!;
+  const b = values[r * columns + c]!;
+  const d = values[(r + 1) * columns + c]!;
+  const denominator = a - 2 * b + d;
+  return denominator === 0 ? r : r + Math.max(-0.5, Math.min(0.5, (0.5 * (a - d)) / denominator));
+}

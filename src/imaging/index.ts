@@ -25,6 +25,7 @@ export { fillHoles, largestComponent } from './connected-components.ts';
 export {
   createCoarseScratch,
   createPathScratch,
+  refineExtremum,
   traceCoarseToFine,
   tracePath,
   type CoarseScratch,

@@ -367,36 +367,18 @@ export async function generateCohort(options: CohortOptions): Promise<Cohort> {
     const caseObjects: SynthObject[] = [];
     // Prior visits: colour photographs with milder DR earlier; glaucoma: a circle scan per visit with less
     // inferior nerve-fibre loss earlier in the worse eye (the field series follows below).
-    if (type === 'glaucoma-progression') {
-      for (const [p, study] of priors.entries()) {
-        const yearsBack = priors.length - p;
-        const visit = await generatePatientStudy({
-          ...common,
-          study,
-          visitLabel: `prior-${yearsBack}`,
-          findings: {
-            R: glaucomaPriorFindings(plan.findings.R, yearsBack),
-            L: glaucomaPriorFindings(plan.findings.L, yearsBack),
-          },
-          content: { octCircleScan: true },
-        });
-        caseObjects.push(...visit.objects);
-      }
-    } else {
-      for (const [p, study] of priors.entries()) {
-        const yearsBack = priors.length - p;
-        const visit = await generatePatientStudy({
-          ...common,
-          study,
-          visitLabel: `prior-${yearsBack}`,
-          findings: {
-            R: priorFindings(plan.findings.R, yearsBack),
-            L: priorFindings(plan.findings.L, yearsBack),
-          },
-          content: { fundus: true },
-        });
-        caseObjects.push(...visit.objects);
-      }
+    const glaucoma = type === 'glaucoma-progression';
+    const earlier = glaucoma ? glaucomaPriorFindings : priorFindings;
+    for (const [p, study] of priors.entries()) {
+      const yearsBack = priors.length - p;
+      const visit = await generatePatientStudy({
+        ...common,
+        study,
+        visitLabel: `prior-${yearsBack}`,
+        findings: { R: earlier(plan.findings.R, yearsBack), L: earlier(plan.findings.L, yearsBack) },
+        content: glaucoma ? { octCircleScan: true } : { fundus: true },
+      });
+      caseObjects.push(...visit.objects);
     }
     const visit = await generatePatientStudy({
       ...common,

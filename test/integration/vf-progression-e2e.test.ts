@@ -64,6 +64,40 @@ async function storescu(port: number, files: readonly string[], config: string):
   assert.equal(result.status, 0, result.output);
 }
 
+/**
+ * Sends the earlier visits, waits until each is routed (so that they are priors in Fovea's index), then the
+ * newest visit, and returns the parsed report that lands in Orthanc for it (after checking it with dciodvfy).
+ */
+async function sendSeries(
+  gateway: Gateway,
+  orthanc: OrthancPeer,
+  earlier: { files: readonly string[]; studyUids: readonly string[] },
+  newest: { files: readonly string[]; studyUid: string },
+  config: string,
+): Promise<ReturnType<typeof parseMeasurementReport>> {
+  await storescu(gateway.dicomPort, earlier.files, config);
+  await waitFor(
+    async () => {
+      const states = await Promise.all(earlier.studyUids.map((uid) => gateway.store.index.getStudy(uid)));
+      return states.every((study) => study?.state === 'routed');
+    },
+    90_000,
+    'the earlier visits to be routed',
+  );
+  await storescu(gateway.dicomPort, newest.files, config);
+  const [srId] = await waitFor(
+    async () => {
+      const ids = await orthancSrInstances(orthanc, newest.studyUid);
+      return ids.length > 0 ? ids : undefined;
+    },
+    120_000,
+    'the progression SR in Orthanc',
+  );
+  const part10 = await orthancFile(orthanc, srId!);
+  assert.deepEqual(await dciodvfyErrors(part10), []);
+  return parseMeasurementReport(part10);
+}
+
 describe('glaucoma progression end to end', () => {
   let database: TestDatabase;
   let orthanc: OrthancPeer | undefined;
@@ -76,16 +110,12 @@ describe('glaucoma progression end to end', () => {
       orthanc = await startOrthanc();
     }
   });
-  after(async () => {
+  /** A gateway delivering to Orthanc with the use case assistive (the previous test's one closed). */
+  async function restartGateway(): Promise<Gateway | undefined> {
     await gateway?.close();
-    await orthanc?.dispose();
-    await database.dispose();
-    rmSync(directory, { recursive: true, force: true });
-  });
-
-  it('turns a progressing series into a progression SR in Orthanc and a referable worklist entry', async (t) => {
-    if (!requirePeer(t, 'orthanc') || !requirePeer(t, 'dcmtk') || !requirePeer(t, 'dciodvfy') || !orthanc) {
-      return;
+    gateway = undefined;
+    if (!orthanc) {
+      return undefined;
     }
     gateway = await startTestGateway(
       database,
@@ -95,7 +125,26 @@ describe('glaucoma progression end to end', () => {
         FOVEA_PHASES: 'glaucoma-progression:assistive',
       },
     );
-    const active = gateway;
+    return gateway;
+  }
+  after(async () => {
+    await gateway?.close();
+    await orthanc?.dispose();
+    await database.dispose();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('turns a progressing series into a progression SR in Orthanc and a referable worklist entry', async (t) => {
+    const active = await restartGateway();
+    if (
+      !requirePeer(t, 'orthanc') ||
+      !requirePeer(t, 'dcmtk') ||
+      !requirePeer(t, 'dciodvfy') ||
+      !active ||
+      !orthanc
+    ) {
+      return;
+    }
     const objects = generateVisualFieldSeries({
       seed: 611,
       eye: 'R',
@@ -112,35 +161,17 @@ describe('glaucoma progression end to end', () => {
       );
     const earlier = byDate.slice(0, -1);
     const newest = byDate.at(-1)!;
-    const config = storescuConfig(directory);
-    await storescu(
-      active.dicomPort,
-      earlier.map((entry) => entry.file),
-      config,
-    );
-    await waitFor(
-      async () => {
-        const states = await Promise.all(
-          earlier.map((entry) => active.store.index.getStudy(entry.object.studyInstanceUid)),
-        );
-        return states.every((study) => study?.state === 'routed');
-      },
-      60_000,
-      'the earlier visits to be routed',
-    );
-    await storescu(active.dicomPort, [newest.file], config);
     const studyUid = newest.object.studyInstanceUid;
-    const [srId] = await waitFor(
-      async () => {
-        const ids = await orthancSrInstances(orthanc!, studyUid);
-        return ids.length > 0 ? ids : undefined;
+    const report = await sendSeries(
+      active,
+      orthanc,
+      {
+        files: earlier.map((entry) => entry.file),
+        studyUids: earlier.map((entry) => entry.object.studyInstanceUid),
       },
-      90_000,
-      'the progression SR in Orthanc',
+      { files: [newest.file], studyUid },
+      storescuConfig(directory),
     );
-    const part10 = await orthancFile(orthanc, srId!);
-    assert.deepEqual(await dciodvfyErrors(part10), []);
-    const report = parseMeasurementReport(part10);
     assert.equal(report.completionFlag, 'PARTIAL');
     const verdict = report.groups.find(
       (group) => group.value?.kind === 'classification' && group.value.concept.value === 'vf-progression',
@@ -159,57 +190,38 @@ describe('glaucoma progression end to end', () => {
   });
 
   it('turns fields and circle scans into an SR with MD and RNFL slopes, and serves the trend plot', async (t) => {
-    if (!requirePeer(t, 'orthanc') || !requirePeer(t, 'dcmtk') || !requirePeer(t, 'dciodvfy') || !orthanc) {
+    const active = await restartGateway();
+    if (
+      !requirePeer(t, 'orthanc') ||
+      !requirePeer(t, 'dcmtk') ||
+      !requirePeer(t, 'dciodvfy') ||
+      !active ||
+      !orthanc
+    ) {
       return;
     }
-    await gateway?.close();
-    gateway = await startTestGateway(
-      database,
-      { 'delivery.retryBaseSeconds': 0.2 },
-      {
-        FOVEA_PACS_DIMSE: `${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}`,
-        FOVEA_PHASES: 'glaucoma-progression:assistive',
-      },
-    );
-    const active = gateway;
     const series = await generateGlaucomaSeries({ seed: 'glaucoma-e2e', visits: 5 });
     const folder = join(directory, 'glaucoma');
     const files = (await writeObjects(folder, series.objects)).filter((file) => file.endsWith('.dcm'));
     const current = series.studies.at(-1)!.studyInstanceUid;
     const entries = series.objects.map((object, index) => ({ object, file: files[index]! }));
-    const earlier = entries.filter((entry) => entry.object.studyInstanceUid !== current);
-    const config = storescuConfig(directory);
-    await storescu(
-      active.dicomPort,
-      earlier.map((entry) => entry.file),
-      config,
-    );
-    await waitFor(
-      async () => {
-        const states = await Promise.all(
-          series.studies.slice(0, -1).map((study) => active.store.index.getStudy(study.studyInstanceUid)),
-        );
-        return states.every((study) => study?.state === 'routed');
+    const report = await sendSeries(
+      active,
+      orthanc,
+      {
+        files: entries
+          .filter((entry) => entry.object.studyInstanceUid !== current)
+          .map((entry) => entry.file),
+        studyUids: series.studies.slice(0, -1).map((study) => study.studyInstanceUid),
       },
-      90_000,
-      'the earlier visits to be routed',
-    );
-    await storescu(
-      active.dicomPort,
-      entries.filter((entry) => entry.object.studyInstanceUid === current).map((entry) => entry.file),
-      config,
-    );
-    const [srId] = await waitFor(
-      async () => {
-        const ids = await orthancSrInstances(orthanc!, current);
-        return ids.length > 0 ? ids : undefined;
+      {
+        files: entries
+          .filter((entry) => entry.object.studyInstanceUid === current)
+          .map((entry) => entry.file),
+        studyUid: current,
       },
-      120_000,
-      'the progression SR in Orthanc',
+      storescuConfig(directory),
     );
-    const part10 = await orthancFile(orthanc, srId!);
-    assert.deepEqual(await dciodvfyErrors(part10), []);
-    const report = parseMeasurementReport(part10);
     const group = (eye: string, code: string) =>
       report.groups.find(
         (entry) =>

@@ -8,6 +8,7 @@
 import {
   createCoarseScratch,
   createPathScratch,
+  refineExtremum,
   traceCoarseToFine,
   tracePath,
   type CoarseScratch,
@@ -88,22 +89,6 @@ export interface BScanPrior {
   readonly halfWidth: number;
 }
 
-/** Sub-row position of an extremum of `values` along a column at integer row `r` (parabola through 3). */
-function refine(values: Float32Array, r: number, c: number, rows: number, columns: number): number {
-  if (r <= 0 || r >= rows - 1) {
-    return r;
-  }
-  const a = values[(r - 1) * columns + c]!;
-  const b = values[r * columns + c]!;
-  const d = values[(r + 1) * columns + c]!;
-  const denominator = a - 2 * b + d;
-  if (denominator === 0) {
-    return r;
-  }
-  const shift = (0.5 * (a - d)) / denominator;
-  return r + Math.max(-0.5, Math.min(0.5, shift));
-}
-
 /**
  * Segments one B-scan (`pixels`: 8-bit display values, row-major) into `out` (`layerNames.length` lines of
  * `columns` rows each, row 0 = top edge of the first row, as the synthetic truth). The Bruch's membrane
@@ -134,7 +119,7 @@ export function segmentBScan(
   const write = (name: LayerName, values: Float32Array): void => {
     const line = layerIndex[name] * columns;
     for (let c = 0; c < columns; c++) {
-      out[line + c] = refine(values, path[c]!, c, rows, columns) + 0.5 + offsets[name];
+      out[line + c] = refineExtremum(values, path[c]!, c, rows, columns) + 0.5 + offsets[name];
     }
   };
   const lineOf = (name: LayerName, c: number): number => out[layerIndex[name] * columns + c]!;
@@ -293,7 +278,7 @@ export function segmentBScan(
   const elm = layerIndex.ELM * columns;
   for (let c = 0; c < columns; c++) {
     // A ridge's centre row r is the line itself, at r + 0.5 in top-edge coordinates.
-    out[elm + c] = refine(smooth, path[c]!, c, rows, columns) + 0.5 + offsets.ELM;
+    out[elm + c] = refineExtremum(smooth, path[c]!, c, rows, columns) + 0.5 + offsets.ELM;
   }
   // Keep the order of the boundaries (a collapsed layer has zero thickness, never negative).
   for (let c = 0; c < columns; c++) {

@@ -7,7 +7,13 @@
  * which peripapillary scans are displayed and exported.
  * @see https://doi.org/10.1364/OE.18.019413 (Chiu et al. 2010, §2.3–2.5; standards-reference §D.4)
  */
-import { createPathScratch, smoothPlane, tracePath, verticalGradient } from '../../imaging/index.ts';
+import {
+  createPathScratch,
+  refineExtremum,
+  smoothPlane,
+  tracePath,
+  verticalGradient,
+} from '../../imaging/index.ts';
 import type { Eye } from '../sdk/index.ts';
 
 /** Every tunable number of the RNFL segmentation (part of the analyzer's model hash). */
@@ -199,7 +205,7 @@ export function segmentCircleScan(
   tracePath(cost, 1, scratch, low, high, ilmPath.maxStep, ilmPath.stepPenalty, path);
   const ilm = new Float32Array(columns);
   for (let c = 0; c < columns; c++) {
-    ilm[c] = refineEdge(gradient, path[c]!, c, rows, columns) + 0.5 + rnflParameters.offsets.ILM;
+    ilm[c] = refineExtremum(gradient, path[c]!, c, rows, columns) + 0.5 + rnflParameters.offsets.ILM;
   }
 
   const band = smooth.slice();
@@ -234,7 +240,8 @@ export function segmentCircleScan(
   let inside = 0;
   let vitreous = 0;
   for (let c = 0; c < columns; c++) {
-    const edge = refineEdge(gradient, path[c]!, c, rows, columns) + 0.5 + rnflParameters.offsets['RNFL-GCL'];
+    const edge =
+      refineExtremum(gradient, path[c]!, c, rows, columns) + 0.5 + rnflParameters.offsets['RNFL-GCL'];
     rnflGcl[c] = Math.max(ilm[c]!, edge);
     perAScanUm[c] = (rnflGcl[c]! - ilm[c]!) * umPerRow;
     const ilmRow = Math.round(ilm[c]!);
@@ -248,16 +255,4 @@ export function segmentCircleScan(
     perAScanUm,
     contrast: (inside - vitreous) / columns,
   };
-}
-
-/** Sub-row position of the gradient extremum at integer row `r` of column `c` (parabola through 3). */
-function refineEdge(values: Float32Array, r: number, c: number, rows: number, columns: number): number {
-  if (r <= 0 || r >= rows - 1) {
-    return r;
-  }
-  const a = values[(r - 1) * columns + c]!;
-  const b = values[r * columns + c]!;
-  const d = values[(r + 1) * columns + c]!;
-  const denominator = a - 2 * b + d;
-  return denominator === 0 ? r : r + Math.max(-0.5, Math.min(0.5, (0.5 * (a - d)) / denominator));
 }
