@@ -119,6 +119,7 @@ for (const backend of await testBackends()) {
         assert.deepEqual(detail.route?.useCases.map((entry) => entry.useCase).sort(), [
           'dme-quantification',
           'dr-screening',
+          'glaucoma-progression',
           'image-quality',
         ]);
         const explain = await getJson<{
