@@ -38,3 +38,10 @@ export {
   smoothPlane,
   verticalGradient,
 } from './bscan-filters.ts';
+export {
+  decodeLabelRuns,
+  encodeLabelRuns,
+  isEncodedLabels,
+  labelRunsEncoding,
+  type EncodedLabels,
+} from './label-runs.ts';

@@ -1,7 +1,9 @@
 /**
  * The DICOM objects an analysis becomes: one Comprehensive 3D SR (TID 1500) per analysis with the findings of
  * both eyes, and, when the findings hold a complete ETDRS macular grid for an eye (the eleven LOINC concepts of
- * CID 4285), the macular thickness report (TID 2124, `docs/conformance/dicom.md` §8.5). UIDs derive from the analysis id and the report status, and the content date from
+ * CID 4285), the macular thickness report (TID 2124, `docs/conformance/dicom.md` §8.5), and, per OCT volume
+ * whose raw output carries a run-length fluid mask (`fluidLabels`), a binary Segmentation of IRF, SRF and PED
+ * referencing the B-scans (`docs/conformance/dicom.md` §8.5). UIDs derive from the analysis id and the report status, and the content date from
  * the analysis, so rebuilding after a crash gives the same bytes and the same SOP Instance UID.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,6 +11,8 @@ import { FoveaError } from '../core/errors.ts';
 import type { AnalysisRecord } from '../core/finding.ts';
 import type { InstanceEye } from '../core/eye.ts';
 import { implementationVersionName } from '../core/implementation.ts';
+import { buildOctFluidSegmentation, segmentationSopClassUid } from '../dicom/seg/index.ts';
+import { decodeLabelRuns, isEncodedLabels } from '../imaging/index.ts';
 import { uidFromName } from '../core/uid.ts';
 import {
   buildMacularThicknessReport,
@@ -38,7 +42,7 @@ export interface SourceInstance {
 
 /** An object to deliver. */
 export interface BuiltObject {
-  readonly kind: 'sr' | 'kos';
+  readonly kind: 'sr' | 'kos' | 'seg';
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly seriesInstanceUid: string;
@@ -66,7 +70,111 @@ export async function buildResultObjects(
   const study = await studyContextOf(sources);
   const report = buildReport(analysis, sources, study, { kind: status }, status, 1, device, []);
   const macular = buildMacularReport(analysis, instances, study, status, device);
-  return macular === undefined ? [report] : [report, macular];
+  return [
+    report,
+    ...(macular === undefined ? [] : [macular]),
+    ...buildFluidSegmentations(analysis, sources, study, device),
+  ];
+}
+
+/** One OCT volume's fluid mask as the analyzer's raw output carries it. */
+interface RawFluidMask {
+  readonly sopInstanceUid: string;
+  readonly eye: 'R' | 'L';
+  readonly axialSpacingMm: number;
+  readonly lateralSpacingMm: number;
+  readonly labels: Uint8Array;
+  readonly shape: readonly number[];
+}
+
+/** The fluid masks in an analysis's raw output: `raw.eyes[]` entries with `fluidLabels` and a geometry. */
+function rawFluidMasks(raw: unknown): RawFluidMask[] {
+  const eyes = (raw as { eyes?: unknown } | null | undefined)?.eyes;
+  if (!Array.isArray(eyes)) {
+    return [];
+  }
+  const masks: RawFluidMask[] = [];
+  for (const entry of eyes as Record<string, unknown>[]) {
+    const geometry = entry.geometry as Record<string, unknown> | undefined;
+    const axial = Number(geometry?.axialSpacingMm);
+    const lateral = Number(geometry?.lateralSpacingMm);
+    if (
+      !isEncodedLabels(entry.fluidLabels) ||
+      entry.fluidLabels.shape.length !== 3 ||
+      typeof entry.sopInstanceUid !== 'string' ||
+      (entry.eye !== 'R' && entry.eye !== 'L') ||
+      !(axial > 0 && lateral > 0)
+    ) {
+      continue;
+    }
+    masks.push({
+      sopInstanceUid: entry.sopInstanceUid,
+      eye: entry.eye,
+      axialSpacingMm: axial,
+      lateralSpacingMm: lateral,
+      labels: decodeLabelRuns(entry.fluidLabels),
+      shape: entry.fluidLabels.shape,
+    });
+  }
+  return masks;
+}
+
+/**
+ * The fluid Segmentations of an analysis: one per OCT volume with a fluid mask whose source instance is
+ * among the evaluated sources, in the source study, one series per analyzer.
+ * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_A.51.html (Segmentation IOD)
+ */
+function buildFluidSegmentations(
+  analysis: AnalysisRecord,
+  sources: readonly SourceInstance[],
+  study: SourceStudyContext,
+  device: DeviceIdentity,
+): BuiltObject[] {
+  const objects: BuiltObject[] = [];
+  const seriesInstanceUid = uidFromName(`seg-series:${analysis.studyInstanceUid}:${analysis.analyzerId}`);
+  for (const mask of rawFluidMasks(analysis.raw)) {
+    const source = sources.find((instance) => instance.sopInstanceUid === mask.sopInstanceUid);
+    if (source === undefined) {
+      continue;
+    }
+    const [frames, rows, columns] = mask.shape as [number, number, number];
+    const sopInstanceUid = uidFromName(`seg:${analysis.id}:${mask.sopInstanceUid}`);
+    const part10 = buildOctFluidSegmentation({
+      source: {
+        study,
+        seriesInstanceUid: source.seriesInstanceUid,
+        sopInstanceUid: source.sopInstanceUid,
+        sopClassUid: source.sopClassUid,
+        eye: mask.eye,
+        frames,
+        rows,
+        columns,
+        pixelSpacingMm: [mask.axialSpacingMm, mask.lateralSpacingMm],
+      },
+      labels: mask.labels,
+      device,
+      algorithm: {
+        analyzerId: analysis.provenance.analyzerId,
+        analyzerVersion: analysis.provenance.analyzerVersion,
+        modelHash: analysis.provenance.modelHash,
+      },
+      seriesInstanceUid,
+      seriesNumber: 9004,
+      sopInstanceUid,
+      instanceNumber: objects.length + 1,
+      contentDateTime: analysis.provenance.finishedAt,
+    });
+    if (part10 !== undefined) {
+      objects.push({
+        kind: 'seg',
+        sopClassUid: segmentationSopClassUid,
+        sopInstanceUid,
+        seriesInstanceUid,
+        part10,
+      });
+    }
+  }
+  return objects;
 }
 
 /** The instances the analysis evaluated, as its provenance lists them (at least one must be available). */

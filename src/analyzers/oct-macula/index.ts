@@ -6,7 +6,7 @@
  * @see standards-reference §C (OCT macular metrics), §D (non-deep-learning OCT algorithms)
  */
 import { createHash } from 'node:crypto';
-import { isDecodeFailure } from '../../imaging/index.ts';
+import { encodeLabelRuns, isDecodeFailure } from '../../imaging/index.ts';
 import {
   throwIfAborted,
   type AnalysisCase,
@@ -21,11 +21,26 @@ import {
   type FindingDraft,
 } from '../sdk/index.ts';
 import { analyzeOctVolume, type OctMaculaResult } from './analyze-oct-volume.ts';
+import {
+  changeThresholds,
+  latestPriorVolume,
+  macularChange,
+  type MacularChange,
+  type PriorVolume,
+} from './change-since-prior.ts';
 import type { EtdrsSubfield } from './macular-metrics.ts';
 import { parameters } from './parameters.ts';
 import type { OctVolume } from './segment-volume.ts';
 
 export { analyzeOctVolume } from './analyze-oct-volume.ts';
+export {
+  changeThresholds,
+  latestPriorVolume,
+  macularChange,
+  type ChangeDirection,
+  type MacularChange,
+  type PriorVolume,
+} from './change-since-prior.ts';
 export type { FluidVolume, OctMaculaResult } from './analyze-oct-volume.ts';
 export { fluidLabels, segmentFluid, type FluidKind, type FluidSegmentation } from './fluid.ts';
 export {
@@ -47,13 +62,15 @@ export { boundaryLine, segmentVolume, type OctVolume, type VolumeSegmentation } 
 /** SOP Class UID of Ophthalmic Tomography Image Storage. */
 export const ophthalmicTomographySopClassUid = '1.2.840.10008.5.1.4.1.1.77.1.5.4';
 
-/** SHA-256 (hex) of the JSON of every parameter of the algorithm. */
-export const modelHash = createHash('sha256').update(JSON.stringify(parameters)).digest('hex');
+/** SHA-256 (hex) of the JSON of every parameter of the algorithm and of the change thresholds. */
+export const modelHash = createHash('sha256')
+  .update(JSON.stringify({ parameters, changeThresholds }))
+  .digest('hex');
 
 /** The analyzer's manifest. */
 export const manifest: AnalyzerManifest = {
   id: 'oct-macula',
-  version: '0.1.0',
+  version: '0.2.0',
   displayName: 'Macular OCT: layers, ETDRS thickness and fluid',
   intendedUse:
     'Measures retinal thickness on the ETDRS grid and quantifies intraretinal fluid, subretinal fluid and ' +
@@ -61,8 +78,9 @@ export const manifest: AnalyzerManifest = {
     'measure, to assist clinicians who review every value; it does not diagnose.',
   useCases: ['dme-quantification'],
   inputs: { sopClassUids: [ophthalmicTomographySopClassUid], modalities: ['OPT'] },
-  outputs: ['quality', 'measurement'],
-  timeoutMs: 120_000,
+  outputs: ['quality', 'measurement', 'classification'],
+  timeoutMs: 180_000,
+  needsPriors: true,
   reviewRequired: true,
   modelHash,
 };
@@ -96,6 +114,14 @@ export const octMaculaCodes = {
   irfHeight: concept('IRF-MAX-HEIGHT', '99FOVEA', 'Intraretinal fluid maximum height'),
   srfHeight: concept('SRF-MAX-HEIGHT', '99FOVEA', 'Subretinal fluid maximum height'),
   pedHeight: concept('PED-MAX-HEIGHT', '99FOVEA', 'Pigment epithelial detachment maximum height'),
+  cstChange: concept('CST-CHANGE', '99FOVEA', 'Change in central subfield thickness since prior'),
+  irfVolumeChange: concept('IRF-VOL-CHANGE', '99FOVEA', 'Change in intraretinal fluid volume since prior'),
+  srfVolumeChange: concept('SRF-VOL-CHANGE', '99FOVEA', 'Change in subretinal fluid volume since prior'),
+  pedVolumeChange: concept('PED-VOL-CHANGE', '99FOVEA', 'Change in PED volume since prior'),
+  changeSincePrior: concept('MACULA-CHANGE', '99FOVEA', 'Macular OCT change since prior'),
+  worse: concept('WORSE', '99FOVEA', 'Significantly worse'),
+  better: concept('BETTER', '99FOVEA', 'Significantly better'),
+  noSignificantChange: concept('NO-SIG-CHANGE', '99FOVEA', 'No significant change'),
   micrometre: concept('um', 'UCUM', 'micrometer'),
   cubicMillimetre: concept('mm3', 'UCUM', 'cubic millimeter'),
 } as const;
@@ -145,10 +171,7 @@ function isApplicable(analysisCase: AnalysisCase): Applicability {
 }
 
 /** Decodes every frame of an OCT instance into one volume of 8-bit display values. */
-async function decodeVolume(
-  instance: CaseInstance,
-  helpers: AnalyzerHelpers,
-): Promise<OctVolume & { readonly frameSpacingDeclared: boolean }> {
+async function decodeVolume(instance: CaseInstance, helpers: AnalyzerHelpers): Promise<DecodedVolume> {
   const frames = instance.numberOfFrames ?? 1;
   let voxels: Uint8Array | undefined;
   let rows = 0;
@@ -312,7 +335,27 @@ function round(value: number, digits = 4): number | null {
   return Math.round(value * scale) / scale;
 }
 
-/** What the audit keeps of one eye's result (JSON-safe; no per-voxel data). */
+/** Below this total fluid volume (mm³, 1 nl: specks of a few hundred voxels) no mask is kept for a SEG. */
+const minimumMaskedFluidMm3 = 0.001;
+
+/**
+ * The fluid mask of a gradable volume with at least 1 nl of fluid, run-length encoded (frames × rows ×
+ * columns, labels 1 IRF, 2 SRF, 3 PED): the pipeline writes it as a DICOM Segmentation referencing the B-scans.
+ */
+function fluidLabelsOf(volume: OctVolume, result: OctMaculaResult): { fluidLabels?: unknown } {
+  const { irf, srf, ped } = result.fluid;
+  if (
+    result.quality.verdict !== 'gradable' ||
+    irf.volumeMm3 + srf.volumeMm3 + ped.volumeMm3 < minimumMaskedFluidMm3
+  ) {
+    return {};
+  }
+  return {
+    fluidLabels: encodeLabelRuns(result.fluidMask.labels, [volume.frames, volume.rows, volume.columns]),
+  };
+}
+
+/** What the audit keeps of one eye's result (JSON-safe; no per-voxel data but the run-length fluid mask). */
 function rawEye(
   eye: Eye,
   instance: CaseInstance,
@@ -369,6 +412,132 @@ function rawEye(
     },
     researchedFrames: result.segmentation.researchedFrames,
     timingsMs: roundAll(result.timings),
+    ...fluidLabelsOf(volume, result),
+  };
+}
+
+type DecodedVolume = OctVolume & { readonly frameSpacingDeclared: boolean };
+
+/** Decodes a volume, or says it is unreadable (a decode failure is an answer, other errors are thrown). */
+async function tryDecode(
+  instance: CaseInstance,
+  helpers: AnalyzerHelpers,
+): Promise<DecodedVolume | undefined> {
+  try {
+    return await decodeVolume(instance, helpers);
+  } catch (error) {
+    if (!isDecodeFailure(error)) {
+      throw error;
+    }
+    return undefined;
+  }
+}
+
+function signed(value: number, digits: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+}
+
+/** The change findings of one eye: ΔCST, Δ fluid volumes and the verdict (worse / better / no change). */
+export function changeFindings(eye: Eye, sopInstanceUid: string, change: MacularChange): FindingDraft[] {
+  const c = octMaculaCodes;
+  const worse = change.cst === 'increase' || change.fluid === 'increase';
+  const better = !worse && (change.cst === 'decrease' || change.fluid === 'decrease');
+  const summary =
+    `CST ${signed(change.deltaCstUm, 0)} µm, fluid ${signed(1000 * change.deltaTotalFluidMm3, 0)} nl ` +
+    'since the prior OCT';
+  const findings: (FindingDraft | undefined)[] = [
+    measurement(eye, 'cst-change', sopInstanceUid, c.cstChange, change.deltaCstUm, c.micrometre),
+    measurement(
+      eye,
+      'irf-volume-change',
+      sopInstanceUid,
+      c.irfVolumeChange,
+      change.deltaFluidMm3.irf,
+      c.cubicMillimetre,
+    ),
+    measurement(
+      eye,
+      'srf-volume-change',
+      sopInstanceUid,
+      c.srfVolumeChange,
+      change.deltaFluidMm3.srf,
+      c.cubicMillimetre,
+    ),
+    measurement(
+      eye,
+      'ped-volume-change',
+      sopInstanceUid,
+      c.pedVolumeChange,
+      change.deltaFluidMm3.ped,
+      c.cubicMillimetre,
+    ),
+    {
+      eye,
+      useCase,
+      key: 'change-since-prior',
+      value: {
+        kind: 'classification',
+        concept: c.changeSincePrior,
+        value: worse ? c.worse : better ? c.better : c.noSignificantChange,
+      },
+      sourceSopInstanceUids: [sopInstanceUid],
+      ...(worse ? { triage: { bucket: 'referable' as const, reason: `macular OCT worse: ${summary}` } } : {}),
+    },
+  ];
+  return findings.filter((finding): finding is FindingDraft => finding !== undefined);
+}
+
+/** Compares an eye's gradable result with its latest prior volume; what the raw output keeps of it. */
+async function compareWithPrior(
+  analysisCase: AnalysisCase,
+  eye: Eye,
+  instance: CaseInstance,
+  result: OctMaculaResult,
+  helpers: AnalyzerHelpers,
+  findings: FindingDraft[],
+): Promise<unknown> {
+  const prior: PriorVolume | undefined = latestPriorVolume(
+    analysisCase,
+    eye,
+    (candidate) => isVolume(candidate) && (candidate.numberOfFrames ?? 1) >= minimumFrames,
+  );
+  if (prior === undefined) {
+    return { compared: false, reason: 'no prior macular OCT volume of this eye' };
+  }
+  const where = {
+    priorStudyInstanceUid: prior.studyInstanceUid,
+    priorSopInstanceUid: prior.instance.sopInstanceUid,
+    priorStudyDate: prior.studyDate ?? null,
+  };
+  if (result.quality.verdict !== 'gradable') {
+    return { compared: false, reason: 'the current volume is ungradable', ...where };
+  }
+  const volume = await tryDecode(prior.instance, helpers);
+  if (volume === undefined) {
+    return { compared: false, reason: 'the prior volume cannot be decoded', ...where };
+  }
+  throwIfAborted(helpers.signal);
+  const before = analyzeOctVolume(volume, eye, helpers.signal);
+  if (before.quality.verdict !== 'gradable') {
+    return { compared: false, reason: 'the prior volume is ungradable', ...where };
+  }
+  const change = macularChange(result, before);
+  findings.push(...changeFindings(eye, instance.sopInstanceUid, change));
+  return {
+    compared: true,
+    ...where,
+    priorCstUm: round(before.ilmBm.cstUm),
+    priorFluidMm3: {
+      irf: round(before.fluid.irf.volumeMm3, 6),
+      srf: round(before.fluid.srf.volumeMm3, 6),
+      ped: round(before.fluid.ped.volumeMm3, 6),
+    },
+    deltaCstUm: round(change.deltaCstUm),
+    cstThresholdUm: round(change.cstThresholdUm),
+    deltaTotalVolumeMm3: round(change.deltaTotalVolumeMm3, 5),
+    deltaTotalFluidMm3: round(change.deltaTotalFluidMm3, 6),
+    cst: change.cst,
+    fluid: change.fluid,
   };
 }
 
@@ -380,13 +549,8 @@ async function analyze(analysisCase: AnalysisCase, helpers: AnalyzerHelpers): Pr
       eyes.push({ eye, sopInstanceUid: instance.sopInstanceUid, skipped: 'fewer than 5 B-scans' });
       continue;
     }
-    let volume: OctVolume & { readonly frameSpacingDeclared: boolean };
-    try {
-      volume = await decodeVolume(instance, helpers);
-    } catch (error) {
-      if (!isDecodeFailure(error)) {
-        throw error;
-      }
+    const volume = await tryDecode(instance, helpers);
+    if (volume === undefined) {
       findings.push({
         eye,
         useCase,
@@ -405,7 +569,9 @@ async function analyze(analysisCase: AnalysisCase, helpers: AnalyzerHelpers): Pr
     throwIfAborted(helpers.signal);
     const result = analyzeOctVolume(volume, eye, helpers.signal);
     findings.push(...eyeFindings(eye, instance.sopInstanceUid, result));
-    eyes.push(rawEye(eye, instance, volume, result));
+    const raw = rawEye(eye, instance, volume, result) as Record<string, unknown>;
+    const change = await compareWithPrior(analysisCase, eye, instance, result, helpers, findings);
+    eyes.push({ ...raw, changeSincePrior: change });
   }
   return {
     findings,
@@ -413,6 +579,7 @@ async function analyze(analysisCase: AnalysisCase, helpers: AnalyzerHelpers): Pr
       analyzer: `${manifest.id}@${manifest.version}`,
       modelHash,
       thicknessDefinition: 'ILM to BM (DCM 111929); ILM to RPE kept in raw',
+      changeThresholds,
       eyes,
     },
   };
