@@ -1,7 +1,9 @@
 /**
  * Offline analysis: the registered analyzers run on Part 10 files without a server, index or queue. Files
- * are grouped by study and assembled into Cases exactly as the gateway does; each analyzer that applies runs
- * in the worker pool; the result is one JSON object per study (the shape `docs/analyze-json.md` documents).
+ * are grouped by study and assembled into Cases exactly as the gateway does; an analyzer that needs priors gets
+ * the same patient's other studies among the files, dated no later, newest first (as the gateway's index would
+ * give them); each analyzer that applies runs in the worker pool; the result is one JSON object per study (the
+ * shape `docs/analyze-json.md` documents).
  */
 import { readFile } from 'node:fs/promises';
 import type { Case } from '../core/case.ts';
@@ -47,6 +49,27 @@ export async function readInstanceFiles(paths: readonly string[]): Promise<Insta
   return records;
 }
 
+/**
+ * The priors of a Case among other Cases: the same patient (Patient ID and issuer; none without a Patient ID),
+ * another study, dated no later (undated studies count), newest first.
+ */
+export function priorsAmong(current: Case, others: readonly Case[]): Case[] {
+  if (current.patientId === undefined || current.patientId === '') {
+    return [];
+  }
+  return others
+    .filter(
+      (other) =>
+        other.studyInstanceUid !== current.studyInstanceUid &&
+        other.patientId === current.patientId &&
+        other.issuerOfPatientId === current.issuerOfPatientId &&
+        (current.studyDate === undefined ||
+          other.studyDate === undefined ||
+          other.studyDate <= current.studyDate),
+    )
+    .sort((a, b) => (b.studyDate ?? '').localeCompare(a.studyDate ?? ''));
+}
+
 /** Runs every registered analyzer on each study of `records` (file paths absolute; the pool's spool root is `/`). */
 export async function analyzeOffline(
   records: readonly InstanceRecord[],
@@ -59,15 +82,26 @@ export async function analyzeOffline(
     list.push(record);
     byStudy.set(record.studyInstanceUid, list);
   }
+  const cases = [...byStudy].map(([studyInstanceUid, instances]) => ({
+    studyInstanceUid,
+    instances,
+    assembled: assembleCase(studyInstanceUid, 'offline', instances, now()),
+  }));
   const studies: OfflineStudy[] = [];
-  for (const [studyInstanceUid, instances] of byStudy) {
-    const assembled = assembleCase(studyInstanceUid, 'offline', instances, now());
+  for (const { studyInstanceUid, instances, assembled } of cases) {
+    const priors = priorsAmong(
+      assembled,
+      cases.map((entry) => entry.assembled),
+    );
     const analyses: OfflineAnalysis[] = [];
     for (const manifest of runner.manifests) {
       const analyzer = `${manifest.id}@${manifest.version}`;
       const startedAt = now();
       try {
-        const outcome = await runner.run(manifest.id, { ...assembled, priors: [] });
+        const outcome = await runner.run(manifest.id, {
+          ...assembled,
+          priors: manifest.needsPriors === true ? priors : [],
+        });
         if (!('output' in outcome)) {
           analyses.push({ analyzer, status: 'not-applicable', reason: outcome.applicability.reason });
           continue;
