@@ -6,9 +6,15 @@ import type { FoveaConfig } from './schema.ts';
 /** A rollout phase. */
 export type Phase = 'off' | 'silent' | 'assistive' | 'integrated';
 
-/** The triage policy of a site. */
-export function triagePolicy(config: FoveaConfig, site: string): { releaseConfidence: number } {
-  return { releaseConfidence: config.triage.siteReleaseConfidence[site] ?? config.triage.releaseConfidence };
+/** The triage policy of a site: its release threshold and the measurement rules. */
+export function triagePolicy(
+  config: FoveaConfig,
+  site: string,
+): { releaseConfidence: number; measurementRules: FoveaConfig['triage']['measurementRules'] } {
+  return {
+    releaseConfidence: config.triage.siteReleaseConfidence[site] ?? config.triage.releaseConfidence,
+    measurementRules: config.triage.measurementRules,
+  };
 }
 
 /** Where results are delivered. */

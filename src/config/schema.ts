@@ -97,6 +97,58 @@ export const RuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A measurement threshold that suggests a worklist bucket (`core/triage.ts`). */
+export const MeasurementTriageRuleSchema = Type.Object(
+  {
+    concept: Type.Object(
+      { value: Type.String({ minLength: 1 }), scheme: Type.String({ minLength: 1 }) },
+      { additionalProperties: false },
+    ),
+    atLeast: Type.Optional(Type.Number()),
+    atMost: Type.Optional(Type.Number()),
+    unit: Type.String({ minLength: 1 }),
+    bucket: Type.Union([
+      Type.Literal('stat'),
+      Type.Literal('referable'),
+      Type.Literal('recapture'),
+      Type.Literal('routine'),
+    ]),
+    reason: Type.String({ minLength: 1, maxLength: 120 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Default measurement rules (macular OCT, issue 5 item 9). First choices, not clinically validated:
+ * fluid (IRF + SRF) of ≥ 2 nl in the central 1-mm subfield is centre-involving → referable; a subretinal
+ * fluid height of ≥ 500 µm in one A-scan suggests a bullous (serous) retinal detachment → stat; a central
+ * subfield thickness (ILM to BM) of ≥ 320 µm is centre-involved thickening (the DRCR Spectralis threshold for
+ * men; 305 µm for women) → referable.
+ */
+export const defaultMeasurementRules = [
+  {
+    concept: { value: 'CSF-FLUID', scheme: '99FOVEA' },
+    atLeast: 0.002,
+    unit: 'mm3',
+    bucket: 'referable' as const,
+    reason: 'centre-involving macular fluid',
+  },
+  {
+    concept: { value: 'SRF-MAX-HEIGHT', scheme: '99FOVEA' },
+    atLeast: 500,
+    unit: 'um',
+    bucket: 'stat' as const,
+    reason: 'subretinal fluid dome: possible retinal detachment',
+  },
+  {
+    concept: { value: '57109-1', scheme: 'LN' },
+    atLeast: 320,
+    unit: 'um',
+    bucket: 'referable' as const,
+    reason: 'central subfield thickness at or above 320 µm',
+  },
+];
+
 const phaseValue = Type.Union(
   [Type.Literal('off'), Type.Literal('silent'), Type.Literal('assistive'), Type.Literal('integrated')],
   {
@@ -324,6 +376,12 @@ export const ConfigSchema = Type.Object(
         siteReleaseConfidence: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 }), {
           default: {},
           description: 'The threshold per site, overriding `releaseConfidence`.',
+        }),
+        measurementRules: Type.Array(MeasurementTriageRuleSchema, {
+          default: defaultMeasurementRules,
+          description:
+            'Measurement thresholds that suggest a worklist bucket (concept, unit, atLeast/atMost, bucket, reason); ' +
+            'replaces the defaults when set.',
         }),
       },
       { additionalProperties: false, default: {} },

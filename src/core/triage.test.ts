@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnalysisRecord, Finding, FindingValue, RolloutPhase } from './finding.ts';
 import type { Eye } from './eye.ts';
-import { triageStudy, type TriageSuggestion } from './triage.ts';
+import { ruleSuggestions, triageStudy, type MeasurementTriageRule, type TriageSuggestion } from './triage.ts';
 
 const provenance = {
   analyzerId: 'a',
@@ -167,5 +167,95 @@ describe('triage', () => {
       undefined,
     );
     assert.equal(triageStudy('1.2', [analysis('q', [finding('L', gradable)])], policy, now), undefined);
+  });
+
+  describe('measurement rules', () => {
+    const rules: MeasurementTriageRule[] = [
+      {
+        concept: { value: 'CSF-FLUID', scheme: '99FOVEA' },
+        atLeast: 0.002,
+        unit: 'mm3',
+        bucket: 'referable',
+        reason: 'central fluid',
+      },
+      {
+        concept: { value: 'SRF-MAX-HEIGHT', scheme: '99FOVEA' },
+        atLeast: 500,
+        unit: 'um',
+        bucket: 'stat',
+        reason: 'SRF dome',
+      },
+      {
+        concept: { value: 'LOW', scheme: '99FOVEA' },
+        atMost: 10,
+        unit: 'um',
+        bucket: 'routine',
+        reason: 'thin',
+      },
+    ];
+    const measured = (value: string, number: number, unit: string): FindingValue => ({
+      kind: 'measurement',
+      concept: { value, scheme: '99FOVEA', meaning: value },
+      value: number,
+      unit: { value: unit, scheme: 'UCUM', meaning: unit },
+    });
+    const withRules = { ...policy, measurementRules: rules };
+
+    it("suggests a bucket at and beyond the threshold, in the rule's unit only", () => {
+      assert.deepEqual(ruleSuggestions(finding('R', measured('CSF-FLUID', 0.002, 'mm3')), rules), [
+        { bucket: 'referable', reason: 'central fluid (0.002 mm3)' },
+      ]);
+      assert.deepEqual(ruleSuggestions(finding('R', measured('CSF-FLUID', 0.0019, 'mm3')), rules), []);
+      assert.deepEqual(ruleSuggestions(finding('R', measured('CSF-FLUID', 5, 'nl')), rules), []);
+      assert.deepEqual(ruleSuggestions(finding('R', measured('LOW', 9, 'um')), rules).length, 1);
+      assert.deepEqual(ruleSuggestions(finding('R', measured('LOW', 11, 'um')), rules), []);
+      assert.deepEqual(ruleSuggestions(finding('R', gradable), rules), []);
+    });
+
+    it('puts a study with a tall SRF dome first (stat), the eye with central fluid referable', () => {
+      const triage = triageStudy(
+        '1.2',
+        [
+          analysis('oct', [
+            finding('R', measured('CSF-FLUID', 0.01, 'mm3')),
+            finding('L', measured('CSF-FLUID', 0.03, 'mm3')),
+            finding('L', measured('SRF-MAX-HEIGHT', 620, 'um')),
+          ]),
+        ],
+        withRules,
+        now,
+      );
+      assert.equal(triage?.bucket, 'stat');
+      assert.deepEqual(
+        triage?.reasons.map((reason) => [reason.eye, reason.bucket, reason.reason]),
+        [
+          ['L', 'stat', 'SRF dome (620 um)'],
+          ['R', 'referable', 'central fluid (0.01 mm3)'],
+        ],
+      );
+    });
+
+    it('ignores rejected findings, silent analyses and a policy without rules', () => {
+      const fluid = measured('SRF-MAX-HEIGHT', 620, 'um');
+      assert.equal(
+        triageStudy('1.2', [analysis('oct', [finding('R', fluid, undefined, 'rejected')])], withRules, now),
+        undefined,
+      );
+      assert.equal(
+        triageStudy('1.2', [analysis('oct', [finding('R', fluid)], 'silent')], withRules, now),
+        undefined,
+      );
+      assert.equal(triageStudy('1.2', [analysis('oct', [finding('R', fluid)])], policy, now), undefined);
+    });
+
+    it("keeps an analyzer's more urgent suggestion over a rule's", () => {
+      const triage = triageStudy(
+        '1.2',
+        [analysis('oct', [finding('R', measured('CSF-FLUID', 0.01, 'mm3'), grade('stat', 0.9))])],
+        withRules,
+        now,
+      );
+      assert.equal(triage?.bucket, 'stat');
+    });
   });
 });

@@ -4,6 +4,8 @@
  * findings. Ungradable images imply `recapture`, so an eye that cannot be graded never lets the study pass as
  * normal: one ungradable eye and one normal eye make a `recapture` study, not a `review-and-release` one.
  * `review-and-release` needs a confidence at or above the site's threshold; below it the study is `routine`.
+ * Besides what analyzers suggest, the site's measurement rules (configuration `triage.measurementRules`) turn
+ * a measurement beyond a threshold into a suggestion, e.g. fluid in the central subfield → `referable`.
  */
 import type { Eye } from './eye.ts';
 import type { AnalysisRecord, Finding } from './finding.ts';
@@ -38,6 +40,45 @@ export interface StudyTriage {
 export interface TriagePolicy {
   /** Minimum confidence for `review-and-release`; below it a normal result is `routine`. */
   readonly releaseConfidence: number;
+  /** Measurement thresholds that suggest a bucket (empty when absent). */
+  readonly measurementRules?: readonly MeasurementTriageRule[];
+}
+
+/** A bucket suggested when a measurement finding's value reaches a threshold. */
+export interface MeasurementTriageRule {
+  /** The measured concept (code value and coding scheme designator), e.g. 99FOVEA `CSF-FLUID`. */
+  readonly concept: { readonly value: string; readonly scheme: string };
+  /** The rule fires at values ≥ this (in the finding's unit)… */
+  readonly atLeast?: number;
+  /** …and/or ≤ this. */
+  readonly atMost?: number;
+  /** The finding's unit (UCUM code) the thresholds are in; a finding in another unit is not compared. */
+  readonly unit: string;
+  readonly bucket: TriageBucket;
+  /** Shown on the worklist, followed by the measured value (no PHI). */
+  readonly reason: string;
+}
+
+/** The suggestions the rules make for a finding (none for other kinds of findings). */
+export function ruleSuggestions(
+  finding: Finding,
+  rules: readonly MeasurementTriageRule[],
+): TriageSuggestion[] {
+  const value = finding.value;
+  if (value.kind !== 'measurement') {
+    return [];
+  }
+  return rules
+    .filter(
+      (rule) =>
+        rule.concept.value === value.concept.value &&
+        rule.concept.scheme === value.concept.scheme &&
+        rule.unit === value.unit.value &&
+        (rule.atLeast !== undefined || rule.atMost !== undefined) &&
+        (rule.atLeast === undefined || value.value >= rule.atLeast) &&
+        (rule.atMost === undefined || value.value <= rule.atMost),
+    )
+    .map((rule) => ({ bucket: rule.bucket, reason: `${rule.reason} (${value.value} ${value.unit.value})` }));
 }
 
 const basePriority: Readonly<Record<TriageBucket, number>> = {
@@ -87,28 +128,31 @@ export function triageStudy(
       if (finding.status === 'rejected') {
         continue;
       }
-      const suggested = suggestionOf(finding);
-      if (suggested === undefined) {
-        continue;
-      }
-      const bucket =
-        suggested.bucket === 'review-and-release' && (suggested.confidence ?? 0) < policy.releaseConfidence
-          ? 'routine'
-          : suggested.bucket;
-      const reason: TriageReason = {
-        ...suggested,
-        bucket,
-        eye: finding.eye,
-        findingId: finding.id,
-        analyzerId: analysis.analyzerId,
-      };
-      const current = perEye.get(finding.eye);
-      if (
-        current === undefined ||
-        urgency(bucket) < urgency(current.bucket) ||
-        (bucket === current.bucket && (reason.confidence ?? 0) > (current.confidence ?? 0))
-      ) {
-        perEye.set(finding.eye, reason);
+      const own = suggestionOf(finding);
+      const suggestions = [
+        ...(own === undefined ? [] : [own]),
+        ...ruleSuggestions(finding, policy.measurementRules ?? []),
+      ];
+      for (const suggested of suggestions) {
+        const bucket =
+          suggested.bucket === 'review-and-release' && (suggested.confidence ?? 0) < policy.releaseConfidence
+            ? 'routine'
+            : suggested.bucket;
+        const reason: TriageReason = {
+          ...suggested,
+          bucket,
+          eye: finding.eye,
+          findingId: finding.id,
+          analyzerId: analysis.analyzerId,
+        };
+        const current = perEye.get(finding.eye);
+        if (
+          current === undefined ||
+          urgency(bucket) < urgency(current.bucket) ||
+          (bucket === current.bucket && (reason.confidence ?? 0) > (current.confidence ?? 0))
+        ) {
+          perEye.set(finding.eye, reason);
+        }
       }
     }
   }

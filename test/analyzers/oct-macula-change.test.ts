@@ -2,7 +2,9 @@
  * oct-macula change since the prior: the latest earlier volume of the same eye is found among the Case's
  * priors, both are measured, and ΔCST / Δ fluid follow the synthetic truth; a new subretinal fluid pocket is
  * "worse" (referable), the same eye imaged again without change is "no significant change". Also: a gradable
- * volume with fluid carries its run-length fluid mask in the raw output, equal to the analyzer's own labels.
+ * volume with fluid carries its run-length fluid mask in the raw output, equal to the analyzer's own labels;
+ * and with the default triage measurement rules the eye with subfoveal SRF is referable for centre-involving
+ * fluid while the normal eye gets no bucket.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -21,7 +23,10 @@ import {
   type Case,
   type CaseInstance,
 } from '../../src/analyzers/sdk/index.ts';
+import { defaultMeasurementRules } from '../../src/config/schema.ts';
+import type { AnalysisRecord, Finding } from '../../src/core/finding.ts';
 import { silentLogger } from '../../src/core/logger.ts';
+import { ruleSuggestions, triageStudy } from '../../src/core/triage.ts';
 import { decodeLabelRuns, isEncodedLabels, type DecodedFrame } from '../../src/imaging/index.ts';
 import { generateOctVolumePixels, type FluidType, type OctVolumePixels } from '../../src/synth/index.ts';
 
@@ -224,5 +229,56 @@ describe('oct-macula change since the prior', () => {
     assert.ok(overlap / srf > 0.85, 'the mask lies on the truth');
     const stableRaw = stable.raw as { eyes: { fluidLabels?: unknown }[] };
     assert.equal(stableRaw.eyes[0]!.fluidLabels, undefined, 'no mask without fluid');
+  });
+
+  it('is referable for centre-involving fluid under the default triage rules; the normal eye gets no bucket', (t) => {
+    const record = (output: AnalyzerOutput): AnalysisRecord => {
+      const provenance = {
+        analyzerId: analyzer.manifest.id,
+        analyzerVersion: analyzer.manifest.version,
+        modelHash: analyzer.manifest.modelHash,
+        inputSopInstanceUids: [],
+        startedAt: new Date(0),
+        finishedAt: new Date(0),
+      };
+      const findings: Finding[] = output.findings
+        .filter((draft) => draft.key !== 'change-since-prior')
+        .map((draft, index) => ({
+          ...draft,
+          id: `f${index}`,
+          studyInstanceUid: '2.25.9',
+          analysisId: 'an',
+          provenance,
+          status: 'preliminary',
+          createdAt: new Date(0),
+        }));
+      return {
+        id: 'an',
+        studyInstanceUid: '2.25.9',
+        analyzerId: 'oct-macula',
+        analyzerVersion: analyzer.manifest.version,
+        useCase: 'dme-quantification',
+        phase: 'assistive',
+        status: 'succeeded',
+        findings,
+        raw: null,
+        provenance,
+      };
+    };
+    const policy = { releaseConfidence: 0.9, measurementRules: defaultMeasurementRules };
+    const fluid = triageStudy('2.25.9', [record(worse)], policy, new Date(0));
+    const central = worse.findings.find((entry) => entry.key === 'central-fluid-volume');
+    assert.ok(central?.value.kind === 'measurement');
+    t.diagnostic(
+      `central subfield IRF+SRF ${central.value.value} mm³, truth SRF total ${withSrf.truth.fluid.srf.volumeMm3.toFixed(4)} mm³`,
+    );
+    assert.equal(fluid?.bucket, 'referable');
+    const centralRecord = record(worse).findings.find((entry) => entry.key === 'central-fluid-volume')!;
+    assert.deepEqual(
+      ruleSuggestions(centralRecord, defaultMeasurementRules).map((suggestion) => suggestion.reason),
+      [`centre-involving macular fluid (${central.value.value} mm3)`],
+      'the central fluid rule fires on its own',
+    );
+    assert.equal(triageStudy('2.25.9', [record(stable)], policy, new Date(0)), undefined);
   });
 });

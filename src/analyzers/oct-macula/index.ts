@@ -114,6 +114,7 @@ export const octMaculaCodes = {
   irfHeight: concept('IRF-MAX-HEIGHT', '99FOVEA', 'Intraretinal fluid maximum height'),
   srfHeight: concept('SRF-MAX-HEIGHT', '99FOVEA', 'Subretinal fluid maximum height'),
   pedHeight: concept('PED-MAX-HEIGHT', '99FOVEA', 'Pigment epithelial detachment maximum height'),
+  centralFluid: concept('CSF-FLUID', '99FOVEA', 'Intraretinal and subretinal fluid in central subfield'),
   cstChange: concept('CST-CHANGE', '99FOVEA', 'Change in central subfield thickness since prior'),
   irfVolumeChange: concept('IRF-VOL-CHANGE', '99FOVEA', 'Change in intraretinal fluid volume since prior'),
   srfVolumeChange: concept('SRF-VOL-CHANGE', '99FOVEA', 'Change in subretinal fluid volume since prior'),
@@ -322,6 +323,14 @@ export function eyeFindings(eye: Eye, sopInstanceUid: string, result: OctMaculaR
       measurement(eye, 'irf-max-height', sopInstanceUid, c.irfHeight, fluid.irf.maxHeightUm, um),
       measurement(eye, 'srf-max-height', sopInstanceUid, c.srfHeight, fluid.srf.maxHeightUm, um),
       measurement(eye, 'ped-max-height', sopInstanceUid, c.pedHeight, fluid.ped.maxHeightUm, um),
+      measurement(
+        eye,
+        'central-fluid-volume',
+        sopInstanceUid,
+        c.centralFluid,
+        fluid.irf.bySubfieldMm3.CSF + fluid.srf.bySubfieldMm3.CSF,
+        c.cubicMillimetre,
+      ),
     );
   }
   return findings.filter((finding): finding is FindingDraft => finding !== undefined);
