@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { roles, type Role } from '../core/roles.ts';
-import { stowRsRoutes, type StowRouteOptions } from '../dicom/dicomweb/index.ts';
+import { deferExpectContinue, stowRsRoutes, type StowRouteOptions } from '../dicom/dicomweb/index.ts';
 import { installProblemHandlers } from './problem.ts';
 import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
 import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
@@ -58,6 +58,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
   });
+  deferExpectContinue(app);
   const routeTable: RouteRole[] = [];
   app.addHook('onRoute', (route) => {
     const role = route.config?.role;

@@ -68,3 +68,4 @@ export {
   type StowInstance,
   type StowResult,
 } from './client.ts';
+export { deferExpectContinue } from './expect-continue.ts';

@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { FoveaError } from '../../core/errors.ts';
 import { which } from '../../../test/peers/peers.ts';
 import { DicomWebClient } from './client.ts';
+import { deferExpectContinue } from './expect-continue.ts';
 import {
   dicomJsonTags as tags,
   getNumber,
@@ -90,6 +91,7 @@ async function buildApp(
   overrides: Partial<StowRouteOptions> = {},
 ): Promise<FastifyInstance> {
   const app = Fastify();
+  deferExpectContinue(app);
   // stands in for the lead's app-level handler: FoveaError → problem+json
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof FoveaError) {
@@ -614,6 +616,36 @@ describe('STOW-RS route over a real socket', () => {
     );
     const client = new DicomWebClient({ baseUrl: base });
     assert.equal((await client.storeInstances([instance.part10])).status, 200);
+  });
+
+  test('answers Expect: 100-continue only after the header checks: 415 without 100, a good request gets 100', async (t) => {
+    const stored: Stored[] = [];
+    const { app, base } = await listening(fileHandler(stored));
+    t.after(() => app.close());
+    const url = new URL(`${base}/studies`);
+    const firstLine = (contentType: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname);
+        let received = '';
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+          const end = received.indexOf('\r\n');
+          if (end >= 0) {
+            socket.destroy();
+            resolve(received.slice(0, end));
+          }
+        });
+        socket.on('error', reject);
+        socket.write(
+          `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: ${contentType}\r\n` +
+            'Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n',
+        );
+      });
+    assert.match(await firstLine('application/octet-stream'), /^HTTP\/1\.1 415 /u);
+    assert.match(
+      await firstLine('multipart/related; type="application/dicom"; boundary=abc'),
+      /^HTTP\/1\.1 100 Continue/u,
+    );
   });
 
   test('curl (a real HTTP client) posting a multipart body, with and without Expect and chunked coding', async (t) => {
