@@ -75,6 +75,8 @@ const envMap: readonly [string, string, 'string' | 'integer' | 'number' | 'boole
   ['FOVEA_QUIET_PERIOD_SECONDS', 'assembly.quietPeriodSeconds', 'number'],
   ['FOVEA_API_TOKEN', 'auth.apiToken', 'string'],
   ['FOVEA_MLLP_PORT', 'hl7.port', 'integer'],
+  ['FOVEA_FHIR_URL', 'fhir.baseUrl', 'string'],
+  ['FOVEA_FHIR_TOKEN', 'fhir.token', 'string'],
   ['FOVEA_INGEST_TOKEN', 'auth.ingestToken', 'string'],
 ];
 

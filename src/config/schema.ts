@@ -321,6 +321,30 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    fhir: Type.Object(
+      {
+        baseUrl: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            description:
+              'FHIR R4 server read for patient context before each analysis (FOVEA_FHIR_URL); unset = none.',
+          }),
+        ),
+        token: Type.Optional(
+          Type.String({ minLength: 1, description: 'Bearer token for the FHIR server (FOVEA_FHIR_TOKEN).' }),
+        ),
+        identifierSystem: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'Identifier system of Patient IDs when a study has no issuer (or a non-URI one); unset = search by value.',
+          }),
+        ),
+        timeoutSeconds: Type.Number({ minimum: 0.1, default: 10 }),
+        cacheSeconds: Type.Number({ minimum: 0, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     auth: Type.Object(
       {
         apiToken: Type.Optional(

@@ -198,6 +198,14 @@ export const errorCatalogue = {
     hl7: 'AE',
     title: 'The PACS answered with something Fovea cannot use',
   },
+  FOVEA_FHIR_UNAVAILABLE: {
+    category: 'external',
+    retryable: true,
+    http: 502,
+    dimse: 0xa700,
+    hl7: 'AE',
+    title: 'The FHIR server could not be read',
+  },
   FOVEA_STORE_UNAVAILABLE: {
     category: 'transient',
     retryable: true,

@@ -16,3 +16,9 @@ export {
   type FhirResultSubject,
   type FhirReviewer,
 } from './result-resources.ts';
+export {
+  conditionContext,
+  FhirContextClient,
+  observationContext,
+  type FhirContextClientOptions,
+} from './context-client.ts';

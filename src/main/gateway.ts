@@ -42,6 +42,8 @@ import { pacsResultSender } from '../pipeline/result-sender.ts';
 import { dimseIngestHandlers } from '../pipeline/dimse-ingest.ts';
 import { startMllpServer } from '../hl7/index.ts';
 import { hl7ContextHandler } from '../pipeline/hl7-context.ts';
+import { fhirBackedContext } from '../pipeline/fhir-context.ts';
+import { FhirContextClient } from '../fhir/index.ts';
 import { Ingest } from '../pipeline/ingest.ts';
 import { PacsWatcher } from '../pipeline/pacs-watcher.ts';
 import { routeStudy } from '../pipeline/route.ts';
@@ -207,7 +209,22 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     index: store.index,
     results,
     runner: analyzers,
-    context: patientContext,
+    context:
+      config.fhir.baseUrl === undefined
+        ? patientContext
+        : fhirBackedContext(
+            patientContext,
+            new FhirContextClient({
+              baseUrl: config.fhir.baseUrl,
+              ...(config.fhir.token === undefined ? {} : { token: config.fhir.token }),
+              ...(config.fhir.identifierSystem === undefined
+                ? {}
+                : { identifierSystem: config.fhir.identifierSystem }),
+              timeoutMs: config.fhir.timeoutSeconds * 1000,
+              cacheSeconds: config.fhir.cacheSeconds,
+            }),
+            log.child({ component: 'fhir-context' }),
+          ),
     priors: combinedPriorFinder(
       indexPriorFinder(store.index, config.analysis.priors.limit),
       priorsPacsId === undefined || priorsClient === undefined
