@@ -12,6 +12,7 @@ import { installProblemHandlers } from './problem.ts';
 import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
 import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
 import { resultRoutes, type ResultRouteOptions } from './routes/results.ts';
+import { reviewRoutes, type ReviewRouteOptions } from './routes/review.ts';
 import type { AuditLog } from '../core/audit.ts';
 import { installAuditHook } from './audit-hook.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -45,6 +46,8 @@ export interface ApiDependencies extends Omit<StudyRouteOptions, 'results'> {
   readonly audit?: AuditLog;
   /** Findings, deliveries and jobs (absent in tools that run without the analysis pipeline). */
   readonly results?: Omit<ResultRouteOptions, 'index'>;
+  /** Clinician review and sign-off (absent in tools without the pipeline). */
+  readonly review?: Omit<ReviewRouteOptions, 'index' | 'results'>;
 }
 
 /** Builds the app (not listening yet). */
@@ -106,6 +109,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   );
   if (deps.results !== undefined) {
     await app.register(resultRoutes({ ...deps.results, index: deps.index }));
+    if (deps.review !== undefined) {
+      await app.register(reviewRoutes({ ...deps.review, index: deps.index, results: deps.results.results }));
+    }
   }
   await app.register(metricsRoutes({ registry: deps.metricsRegistry }));
   await app.register(stowRsRoutes({ ...deps.stow, role: 'ingest' }), { prefix: '/dicomweb' });

@@ -43,6 +43,7 @@ import { dimseIngestHandlers } from '../pipeline/dimse-ingest.ts';
 import { startMllpServer } from '../hl7/index.ts';
 import { hl7ContextHandler } from '../pipeline/hl7-context.ts';
 import { fhirBackedContext } from '../pipeline/fhir-context.ts';
+import { signStudy } from '../pipeline/sign-off.ts';
 import { FhirContextClient } from '../fhir/index.ts';
 import { Ingest } from '../pipeline/ingest.ts';
 import { PacsWatcher } from '../pipeline/pacs-watcher.ts';
@@ -56,6 +57,7 @@ import {
   PgAuthStore,
   PgPatientContextStore,
   PgResultStore,
+  PgReviewStore,
   type Store,
 } from '../store/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -147,6 +149,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   const contexts = presentationContexts(config);
   const assemblerRef: { current?: Assembler } = {};
   const results = new PgResultStore(store.sql);
+  const reviews = new PgReviewStore(store.sql);
   const patientContext = new PgPatientContextStore(store.sql);
   const authStore = new PgAuthStore(store.sql);
   const auditLog = new PgAuditLog(store.sql);
@@ -375,6 +378,26 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     health,
     metricsRegistry: registry,
     results: { results, jobs: store.jobs },
+    review: {
+      reviews,
+      sign: (request) =>
+        signStudy(
+          {
+            index: store.index,
+            results,
+            reviews,
+            jobs: store.jobs,
+            destinations,
+            dataDir,
+            spoolRoot: spool.root,
+            maxDeliveryAttempts: config.delivery.maxAttempts,
+            device: foveaDevice(config.dicom.aeTitle, packageJson.version),
+            organization: config.dicom.aeTitle,
+            logger: log.child({ component: 'sign-off' }),
+          },
+          request,
+        ),
+    },
     context: patientContext,
     audit: auditLog,
     auth: {

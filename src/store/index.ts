@@ -14,3 +14,4 @@ export { PgResultStore } from './pg-result-store.ts';
 export { PgPatientContextStore } from './pg-patient-context-store.ts';
 export { PgAuthStore } from './pg-auth-store.ts';
 export { PgAuditLog } from './pg-audit-log.ts';
+export { PgReviewStore } from './pg-review-store.ts';

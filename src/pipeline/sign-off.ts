@@ -1,0 +1,201 @@
+/**
+ * Signing a study's report: once every visible AI finding has been reviewed, the signing clinician's report
+ * becomes final. The sign-off is recorded (revision 1, then 2, 3 … for corrections), and each visible
+ * analysis's preliminary SR (or the previous final one) is replaced through the outbox by a final SR with the
+ * reviewed findings (modified values, rejected ones left out) and the clinician as verifying observer, plus an
+ * IOCM rejection note for the replaced SR (`result-objects.ts` buildReplacementObjects). Silent-phase analyses
+ * are never signed or sent. Idempotent like publishing: objects have derived UIDs and are written once.
+ * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.2.html (Predecessor Documents)
+ */
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { DeliveryDestination } from '../config/index.ts';
+import { FoveaError } from '../core/errors.ts';
+import type { AnalysisRecord } from '../core/finding.ts';
+import type { InstanceIndex } from '../core/instance-index.ts';
+import type { JobQueue } from '../core/job-queue.ts';
+import { logEvents } from '../core/log-events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ResultStore } from '../core/result-store.ts';
+import { applyReview, latestReviews, type ReportSignOff, type ReviewStore } from '../core/review.ts';
+import { idFromName, uidFromName } from '../core/uid.ts';
+import type { DeviceIdentity } from '../dicom/sr/index.ts';
+import { buildReplacementObjects, type BuiltObject } from './result-objects.ts';
+
+/** What signing needs. */
+export interface SignOffDependencies {
+  readonly index: InstanceIndex;
+  readonly results: ResultStore;
+  readonly reviews: ReviewStore;
+  readonly jobs: JobQueue;
+  readonly destinations: readonly DeliveryDestination[];
+  readonly dataDir: string;
+  readonly spoolRoot: string;
+  readonly maxDeliveryAttempts: number;
+  readonly device?: DeviceIdentity;
+  /** Institution written as the verifying observer's organization. */
+  readonly organization: string;
+  readonly logger: Logger;
+}
+
+/** A request to sign. */
+export interface SignOffRequest {
+  readonly studyInstanceUid: string;
+  /** The signed-in user's name. */
+  readonly signer: string;
+  /** The signer's name as it goes into the SR (PN `Family^Given`, or plain text). */
+  readonly signerName: string;
+  readonly text: string;
+  readonly at: Date;
+}
+
+/** What signing did. */
+export interface SignOffOutcome {
+  readonly signOff: ReportSignOff;
+  /** SOP Instance UIDs of the final SRs and rejection notes queued for delivery. */
+  readonly objects: readonly string[];
+}
+
+/** The analyses a clinician signs: succeeded, assistive or integrated, with findings. */
+export function signableAnalyses(analyses: readonly AnalysisRecord[]): AnalysisRecord[] {
+  return analyses.filter(
+    (analysis) =>
+      analysis.status === 'succeeded' &&
+      analysis.findings.length > 0 &&
+      (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
+  );
+}
+
+async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+}
+
+/** The SR a new version replaces: the preliminary one for revision 1, else the previous final version. */
+function replacedReport(
+  analysis: AnalysisRecord,
+  revision: number,
+): { sopInstanceUid: string; seriesInstanceUid: string } {
+  const label = revision === 1 ? 'preliminary' : revision === 2 ? 'final' : `corrected-${revision - 1}`;
+  return {
+    sopInstanceUid: uidFromName(`sr:${analysis.id}:${label}`),
+    seriesInstanceUid: uidFromName(`sr-series:${analysis.studyInstanceUid}:${analysis.analyzerId}`),
+  };
+}
+
+/**
+ * Signs a study's report.
+ * @throws FoveaError `FOVEA_HTTP_NOT_FOUND` (no such study), `FOVEA_HTTP_CONFLICT` (nothing to sign, findings
+ *   not yet reviewed, or another clinician signed the same revision first).
+ */
+export async function signStudy(deps: SignOffDependencies, request: SignOffRequest): Promise<SignOffOutcome> {
+  const uid = request.studyInstanceUid;
+  if ((await deps.index.getStudy(uid)) === undefined) {
+    throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no such study' });
+  }
+  const analyses = signableAnalyses(await deps.results.listAnalyses(uid));
+  if (analyses.length === 0) {
+    throw new FoveaError('FOVEA_HTTP_CONFLICT', { detail: 'the study has no AI result to sign' });
+  }
+  const latest = latestReviews(await deps.reviews.listReviews(uid));
+  const unreviewed = analyses
+    .flatMap((analysis) => analysis.findings)
+    .filter((finding) => !latest.has(finding.id));
+  if (unreviewed.length > 0) {
+    throw new FoveaError('FOVEA_HTTP_CONFLICT', {
+      detail: `${unreviewed.length} finding(s) not reviewed yet: accept, modify or reject each before signing`,
+    });
+  }
+  const revision = (await deps.reviews.listSignOffs(uid)).length + 1;
+  const signOff: ReportSignOff = {
+    id: `so-${idFromName(`${uid}:${revision}`)}`,
+    studyInstanceUid: uid,
+    revision,
+    text: request.text,
+    signer: request.signer,
+    signerName: request.signerName,
+    signedAt: request.at,
+    analysisIds: analyses.map((analysis) => analysis.id),
+  };
+  if (!(await deps.reviews.recordSignOff(signOff))) {
+    throw new FoveaError('FOVEA_HTTP_CONFLICT', { detail: 'the report was signed by someone else just now' });
+  }
+  const instances = await deps.index.listInstances(uid);
+  const sources = instances.map((instance) => ({
+    ...instance,
+    spoolPath: join(deps.spoolRoot, instance.spoolPath),
+  }));
+  const verifier = { name: request.signerName, organization: deps.organization, dateTime: request.at };
+  const queued: string[] = [];
+  const deliveryIds: string[] = [];
+  for (const analysis of analyses) {
+    const reviewed: AnalysisRecord = {
+      ...analysis,
+      findings: analysis.findings
+        .map((finding) => applyReview(finding, latest.get(finding.id)))
+        .filter((finding) => finding.status !== 'rejected'),
+    };
+    const objects: BuiltObject[] =
+      reviewed.findings.length === 0
+        ? []
+        : await buildReplacementObjects(
+            reviewed,
+            sources,
+            replacedReport(analysis, revision),
+            verifier,
+            revision,
+            deps.device,
+          );
+    for (const object of objects) {
+      const path = join('results', uid, `${object.kind}-${object.sopInstanceUid}.dcm`);
+      if ((await deps.results.getResultObject(object.sopInstanceUid)) === undefined) {
+        await writeDurably(join(deps.dataDir, path), object.part10);
+      }
+      const deliveries = deps.destinations.map((destination) => ({
+        id: `de-${idFromName(`${object.sopInstanceUid}->${destination.id}`)}`,
+        destination: destination.id,
+        protocol: destination.protocol,
+      }));
+      await deps.results.saveResultObject(
+        {
+          sopInstanceUid: object.sopInstanceUid,
+          sopClassUid: object.sopClassUid,
+          seriesInstanceUid: object.seriesInstanceUid,
+          studyInstanceUid: uid,
+          analysisId: analysis.id,
+          kind: object.kind,
+          path,
+          status: 'final',
+          createdAt: request.at,
+        },
+        deliveries,
+      );
+      queued.push(object.sopInstanceUid);
+      deliveryIds.push(...deliveries.map((delivery) => delivery.id));
+    }
+  }
+  if (deliveryIds.length > 0) {
+    await deps.jobs.enqueue(
+      deliveryIds.map((deliveryId) => ({
+        kind: 'deliver',
+        key: deliveryId,
+        payload: { deliveryId },
+        studyInstanceUid: uid,
+        maxAttempts: deps.maxDeliveryAttempts,
+      })),
+    );
+  }
+  deps.logger.info(
+    { event: logEvents.RESULT_REPLACED, studyInstanceUid: uid, revision, objects: queued.length },
+    'report signed: final results queued',
+  );
+  return { signOff, objects: queued };
+}
