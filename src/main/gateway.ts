@@ -57,6 +57,7 @@ import {
   PgAuthStore,
   PgPatientContextStore,
   PgResultStore,
+  worklistChannel,
   PgReviewStore,
   type Store,
 } from '../store/index.ts';
@@ -377,7 +378,11 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     explain,
     health,
     metricsRegistry: registry,
-    results: { results, jobs: store.jobs },
+    results: {
+      results,
+      jobs: store.jobs,
+      worklistEvents: (listener) => store.sql.listen(worklistChannel, listener),
+    },
     review: {
       reviews,
       sign: (request) =>

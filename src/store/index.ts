@@ -10,7 +10,7 @@ export { PgInstanceIndex } from './pg-instance-index.ts';
 export { jobChannel, PgJobQueue } from './pg-job-queue.ts';
 export { PgWatchCursorStore } from './pg-watch-cursor-store.ts';
 export type { SqlClient, SqlResult, SqlRunner } from './sql-client.ts';
-export { PgResultStore } from './pg-result-store.ts';
+export { PgResultStore, worklistChannel } from './pg-result-store.ts';
 export { PgPatientContextStore } from './pg-patient-context-store.ts';
 export { PgAuthStore } from './pg-auth-store.ts';
 export { PgAuditLog } from './pg-audit-log.ts';

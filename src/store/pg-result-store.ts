@@ -165,6 +165,13 @@ function deliveryOf(row: DeliveryRow): Delivery {
   };
 }
 
+/**
+ * The NOTIFY channel of worklist changes (payload: the Study Instance UID): a study's triage saved or
+ * cleared, a finding reviewed, a report signed. Sent inside the changing statement, so listeners hear of a
+ * change only once it is committed.
+ */
+export const worklistChannel = 'fovea_worklist';
+
 /** Results in the SQL store. */
 export class PgResultStore implements ResultStore {
   readonly #sql: SqlClient;
@@ -345,12 +352,15 @@ export class PgResultStore implements ResultStore {
 
   async saveTriage(triage: StudyTriage): Promise<boolean> {
     const result = await this.#sql.query(
-      `INSERT INTO study_triage (study_instance_uid, bucket, priority, reasons_json, analysis_ids, computed_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5::text[], $6)
-       ON CONFLICT (study_instance_uid) DO UPDATE
-         SET bucket = EXCLUDED.bucket, priority = EXCLUDED.priority, reasons_json = EXCLUDED.reasons_json,
-             analysis_ids = EXCLUDED.analysis_ids, computed_at = EXCLUDED.computed_at
-         WHERE cardinality(study_triage.analysis_ids) <= cardinality(EXCLUDED.analysis_ids)`,
+      `WITH saved AS (
+         INSERT INTO study_triage (study_instance_uid, bucket, priority, reasons_json, analysis_ids, computed_at)
+         VALUES ($1, $2, $3, $4::jsonb, $5::text[], $6)
+         ON CONFLICT (study_instance_uid) DO UPDATE
+           SET bucket = EXCLUDED.bucket, priority = EXCLUDED.priority, reasons_json = EXCLUDED.reasons_json,
+               analysis_ids = EXCLUDED.analysis_ids, computed_at = EXCLUDED.computed_at
+           WHERE cardinality(study_triage.analysis_ids) <= cardinality(EXCLUDED.analysis_ids)
+         RETURNING study_instance_uid)
+       SELECT pg_notify('${worklistChannel}', study_instance_uid) FROM saved`,
       [
         triage.studyInstanceUid,
         triage.bucket,
@@ -360,11 +370,15 @@ export class PgResultStore implements ResultStore {
         triage.computedAt,
       ],
     );
-    return result.rowCount === 1;
+    return result.rows.length === 1;
   }
 
   async clearTriage(studyInstanceUid: string): Promise<void> {
-    await this.#sql.query('DELETE FROM study_triage WHERE study_instance_uid = $1', [studyInstanceUid]);
+    await this.#sql.query(
+      `WITH removed AS (DELETE FROM study_triage WHERE study_instance_uid = $1 RETURNING study_instance_uid)
+       SELECT pg_notify('${worklistChannel}', study_instance_uid) FROM removed`,
+      [studyInstanceUid],
+    );
   }
 
   async getTriage(studyInstanceUid: string): Promise<StudyTriage | undefined> {

@@ -6,6 +6,7 @@
 import type { FindingValue } from '../core/finding.ts';
 import type { FindingReview, ReportSignOff, ReviewDecision, ReviewStore } from '../core/review.ts';
 import { reviewedStatus } from '../core/review.ts';
+import { worklistChannel } from './pg-result-store.ts';
 import type { SqlClient } from './sql-client.ts';
 
 interface ReviewRow {
@@ -93,6 +94,7 @@ export class PgReviewStore implements ReviewStore {
           review.reviewedAt,
         ],
       );
+      await tx.query('SELECT pg_notify($1, $2)', [worklistChannel, review.studyInstanceUid]);
       return true;
     });
   }
@@ -107,10 +109,13 @@ export class PgReviewStore implements ReviewStore {
 
   async recordSignOff(signOff: ReportSignOff): Promise<boolean> {
     const result = await this.#sql.query(
-      `INSERT INTO report_signoff
-         (id, study_instance_uid, revision, report_text, signer, signer_name, signed_at, analysis_ids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (study_instance_uid, revision) DO NOTHING`,
+      `WITH signed AS (
+         INSERT INTO report_signoff
+           (id, study_instance_uid, revision, report_text, signer, signer_name, signed_at, analysis_ids)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (study_instance_uid, revision) DO NOTHING
+         RETURNING study_instance_uid)
+       SELECT pg_notify('${worklistChannel}', study_instance_uid) FROM signed`,
       [
         signOff.id,
         signOff.studyInstanceUid,
@@ -122,7 +127,7 @@ export class PgReviewStore implements ReviewStore {
         [...signOff.analysisIds],
       ],
     );
-    return result.rowCount > 0;
+    return result.rows.length > 0;
   }
 
   async listSignOffs(studyInstanceUid: string): Promise<ReportSignOff[]> {

@@ -1,5 +1,6 @@
 /**
- * Results: the reading worklist (`GET /api/worklist`, triaged studies most urgent first), a study's findings
+ * Results: the reading worklist (`GET /api/worklist`, triaged studies most urgent first; live changes as
+ * server-sent events on `GET /api/worklist/events`), a study's findings
  * (`GET /api/studies/{uid}/findings`, silent-phase ones never included), its
  * glaucoma trend plot (`GET /api/studies/{uid}/trend-plot?eye=R|L`, SVG), its
  * result objects and deliveries, the governance view of every analysis (silent ones included; admin), and
@@ -35,11 +36,18 @@ import {
 import { progressionPlotInput, renderProgressionPlotSvg } from '../progression-plot.ts';
 import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
 
+/** Subscribes to worklist changes (a Study Instance UID per change); resolves to the unsubscribe function. */
+export type WorklistEvents = (listener: (studyInstanceUid: string) => void) => Promise<() => Promise<void>>;
+
 /** What the result routes read. */
 export interface ResultRouteOptions {
   readonly index: InstanceIndex;
   readonly results: ResultStore;
   readonly jobs: JobQueue;
+  /** Live worklist changes for `GET /api/worklist/events` (absent: the route is not offered). */
+  readonly worklistEvents?: WorklistEvents;
+  /** Seconds between keep-alive comments on the event stream (default 15). */
+  readonly keepAliveSeconds?: number;
 }
 
 /** Registers the result routes. */
@@ -141,6 +149,47 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
         return { entries: entries.map(worklistEntryView) };
       },
     );
+
+    const worklistEvents = options.worklistEvents;
+    if (worklistEvents !== undefined) {
+      app.get(
+        '/api/worklist/events',
+        {
+          config: { role: 'integration' },
+          schema: {
+            tags: ['results'],
+            summary:
+              "Server-sent events: `event: worklist` with the Study Instance UID whenever a study's place on the " +
+              'worklist, a review or a sign-off changes (re-read GET /api/worklist); keep-alive comments',
+          },
+        },
+        async (_request, reply) => {
+          reply.hijack();
+          const raw = reply.raw;
+          raw.writeHead(200, {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-store',
+            connection: 'keep-alive',
+            'x-accel-buffering': 'no',
+          });
+          raw.write('retry: 3000\n: connected\n\n');
+          const unsubscribe = await worklistEvents((studyInstanceUid) => {
+            raw.write(`event: worklist\ndata: ${JSON.stringify({ studyInstanceUid })}\n\n`);
+          });
+          const keepAlive = setInterval(
+            () => {
+              raw.write(': keep-alive\n\n');
+            },
+            (options.keepAliveSeconds ?? 15) * 1000,
+          );
+          keepAlive.unref();
+          raw.once('close', () => {
+            clearInterval(keepAlive);
+            void unsubscribe();
+          });
+        },
+      );
+    }
 
     app.get(
       '/api/studies/:StudyInstanceUID/deliveries',

@@ -1,0 +1,130 @@
+/**
+ * Live worklist updates: `GET /api/worklist/events` (server-sent events) refuses a caller without a token, and
+ * tells a connected reader about a study the moment it lands on the worklist (a study with an under-exposed
+ * eye, sent by `storescu`, goes to recapture) and again when one of its findings is reviewed.
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Gateway } from '../../src/main/index.ts';
+import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
+import { bearer, getJson, startTestGateway } from '../peers/gateway.ts';
+import { requirePeer, runAsync } from '../peers/peers.ts';
+import { writeFundusStudy } from '../peers/results.ts';
+
+/** Reads server-sent events from a response body, one `{ event, data }` per block. */
+function eventReader(body: ReadableStream<Uint8Array>): () => Promise<{ event: string; data: string }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  return async () => {
+    for (;;) {
+      const end = buffered.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const fields = new Map<string, string>();
+        for (const line of block.split('\n')) {
+          const colon = line.indexOf(':');
+          if (colon > 0) {
+            fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+          }
+        }
+        if (fields.has('event')) {
+          return { event: fields.get('event')!, data: fields.get('data') ?? '' };
+        }
+        continue;
+      }
+      const { value, done } = await reader.read();
+      if (done) {
+        throw new Error('the event stream ended');
+      }
+      buffered += decoder.decode(value, { stream: true });
+    }
+  };
+}
+
+describe('worklist live updates (server-sent events)', () => {
+  let database: TestDatabase;
+  let gateway: Gateway;
+  const directories: string[] = [];
+
+  before(async () => {
+    database = await createTestDatabase('pglite');
+    gateway = await startTestGateway(database, {}, { FOVEA_PHASES: 'image-quality:assistive' });
+  });
+  after(async () => {
+    await gateway.close();
+    await database.dispose();
+    for (const directory of directories) {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a caller without a token', async () => {
+    const response = await fetch(`${gateway.httpUrl}/api/worklist/events`);
+    assert.equal(response.status, 401);
+  });
+
+  it('announces a study landing on the worklist and a review of its finding', async (t) => {
+    if (!requirePeer(t, 'dcmtk')) {
+      return;
+    }
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.httpUrl}/api/worklist/events`, {
+      headers: bearer(),
+      signal: controller.signal,
+    });
+    try {
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/u);
+      const next = eventReader(response.body!);
+      const study = await writeFundusStudy(3131, 512, { R: { artefacts: ['under-exposure'] } });
+      directories.push(study.directory);
+      const sent = await runAsync('storescu', [
+        '-aec',
+        'FOVEA',
+        '127.0.0.1',
+        String(gateway.dicomPort),
+        ...study.files,
+      ]);
+      assert.equal(sent.status, 0, sent.output);
+      const first = await next();
+      assert.deepEqual(first, {
+        event: 'worklist',
+        data: JSON.stringify({ studyInstanceUid: study.studyInstanceUid }),
+      });
+      const worklist = await getJson<{ entries: { studyInstanceUid: string; triage: { bucket: string } }[] }>(
+        gateway,
+        '/api/worklist',
+      );
+      assert.equal(
+        worklist.body.entries.find((entry) => entry.studyInstanceUid === study.studyInstanceUid)?.triage
+          .bucket,
+        'recapture',
+        'the event came once the triage was committed',
+      );
+      const findings = await getJson<{ findings: { id: string; eye: string }[] }>(
+        gateway,
+        `/api/studies/${study.studyInstanceUid}/findings`,
+      );
+      const right = findings.body.findings.find((finding) => finding.eye === 'R')!;
+      const review = await fetch(
+        `${gateway.httpUrl}/api/studies/${study.studyInstanceUid}/findings/${right.id}/review`,
+        {
+          method: 'POST',
+          headers: { ...bearer(), 'content-type': 'application/json' },
+          body: JSON.stringify({ decision: 'accept' }),
+        },
+      );
+      assert.equal(review.status, 200);
+      let event = await next();
+      while (JSON.parse(event.data).studyInstanceUid !== study.studyInstanceUid) {
+        event = await next();
+      }
+      assert.equal(event.event, 'worklist');
+    } finally {
+      controller.abort();
+    }
+  });
+});
