@@ -21,7 +21,8 @@ export function triagePolicy(
 export interface DeliveryDestination {
   readonly id: string;
   readonly pacs: string;
-  readonly protocol: 'dimse' | 'stow-rs';
+  /** `fhir`: the FHIR server of `fhir.baseUrl` (results as a transaction Bundle); `pacs` is then empty. */
+  readonly protocol: 'dimse' | 'stow-rs' | 'fhir';
 }
 
 /** Whether the PACS watcher runs: explicitly set, or on when the watched PACS has a DICOMweb URL. */
@@ -47,17 +48,21 @@ export function phaseFor(config: FoveaConfig, useCase: string, site: string): Ph
 
 /** The delivery destinations: configured, or the default PACS (DIMSE when it has a DIMSE peer, else STOW-RS). */
 export function deliveryDestinations(config: FoveaConfig): DeliveryDestination[] {
+  const fhir: DeliveryDestination[] =
+    config.fhir.baseUrl !== undefined && config.fhir.deliverResults
+      ? [{ id: 'fhir', pacs: '', protocol: 'fhir' }]
+      : [];
   if (config.delivery.destinations !== undefined) {
-    return config.delivery.destinations;
+    return [...config.delivery.destinations, ...fhir];
   }
   const pacs = config.pacs.default;
   if (pacs?.dimse !== undefined) {
-    return [{ id: 'default-pacs', pacs: 'default', protocol: 'dimse' }];
+    return [{ id: 'default-pacs', pacs: 'default', protocol: 'dimse' }, ...fhir];
   }
   if (pacs?.dicomweb !== undefined) {
-    return [{ id: 'default-pacs', pacs: 'default', protocol: 'stow-rs' }];
+    return [{ id: 'default-pacs', pacs: 'default', protocol: 'stow-rs' }, ...fhir];
   }
-  return [];
+  return fhir;
 }
 
 /**

@@ -342,6 +342,11 @@ export const ConfigSchema = Type.Object(
         ),
         timeoutSeconds: Type.Number({ minimum: 0.1, default: 10 }),
         cacheSeconds: Type.Number({ minimum: 0, default: 300 }),
+        deliverResults: Type.Boolean({
+          default: false,
+          description:
+            'Also deliver results to the FHIR server (Observations, DiagnosticReport, Device; final on sign-off).',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -294,6 +294,14 @@ export const errorCatalogue = {
     hl7: 'AE',
     title: 'The destination did not accept the result',
   },
+  FOVEA_DELIVERY_REFUSED: {
+    category: 'external',
+    retryable: false,
+    http: 502,
+    dimse: 0x0110,
+    hl7: 'AE',
+    title: 'The destination refused the result itself',
+  },
   FOVEA_DELIVERY_DESTINATION_UNKNOWN: {
     category: 'config',
     retryable: false,

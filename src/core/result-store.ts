@@ -9,7 +9,7 @@ import type { StudyTriage, TriageBucket } from './triage.ts';
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
 
 /** How an object reaches a destination. */
-export type DeliveryProtocol = 'dimse' | 'stow-rs';
+export type DeliveryProtocol = 'dimse' | 'stow-rs' | 'fhir';
 
 /** An object Fovea wrote for delivery (an SR, later SEG, presentation state …). */
 export interface ResultObject {

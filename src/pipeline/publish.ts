@@ -5,8 +5,7 @@
  * analysis, recorded with one delivery per destination, and handed to `deliver` jobs. Every step is
  * idempotent, so a retried publish adds nothing.
  */
-import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { DeliveryDestination } from '../config/index.ts';
 import type { AnalysisRecord } from '../core/finding.ts';
 import type { InstanceIndex } from '../core/instance-index.ts';
@@ -14,10 +13,10 @@ import type { JobQueue } from '../core/job-queue.ts';
 import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResultStore } from '../core/result-store.ts';
-import { idFromName } from '../core/uid.ts';
 import type { TriagePolicy } from '../core/triage.ts';
 import type { DeviceIdentity } from '../dicom/sr/index.ts';
-import { buildResultObjects } from './result-objects.ts';
+import { queueObjects } from './outbox.ts';
+import { buildFhirResultObject, buildResultObjects, fhirSubjectOf } from './result-objects.ts';
 import { updateStudyTriage } from './triage-step.ts';
 
 /** What publishing needs. */
@@ -36,20 +35,6 @@ export interface PublishDependencies {
   /** The triage policy of a site; without it the worklist is not updated. */
   readonly triagePolicy?: (site: string) => TriagePolicy;
   readonly logger: Logger;
-}
-
-/** Writes `bytes` to `path` durably: temporary file, fsync, rename. */
-async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
 }
 
 /** Publishes one stored analysis. */
@@ -79,46 +64,31 @@ export async function publishAnalysis(deps: PublishDependencies, analysis: Analy
     ...instance,
     spoolPath: join(deps.spoolRoot, instance.spoolPath),
   }));
-  const deliveryIds: string[] = [];
-  for (const object of await buildResultObjects(analysis, sources, 'preliminary', deps.device)) {
-    const existing = await deps.results.getResultObject(object.sopInstanceUid);
-    const path = join('results', analysis.studyInstanceUid, `${object.kind}-${object.sopInstanceUid}.dcm`);
-    if (existing === undefined) {
-      await writeDurably(join(deps.dataDir, path), object.part10);
+  const objects = await buildResultObjects(analysis, sources, 'preliminary', deps.device);
+  if (deps.destinations.some((destination) => destination.protocol === 'fhir')) {
+    const subject = await fhirSubjectOf(deps.index, analysis.studyInstanceUid);
+    if (subject !== undefined) {
+      objects.push(
+        buildFhirResultObject(
+          analysis,
+          subject,
+          'preliminary',
+          'preliminary',
+          analysis.provenance.finishedAt,
+        ),
+      );
     }
-    const deliveries = deps.destinations.map((destination) => ({
-      id: `de-${idFromName(`${object.sopInstanceUid}->${destination.id}`)}`,
-      destination: destination.id,
-      protocol: destination.protocol,
-    }));
-    await deps.results.saveResultObject(
-      {
-        sopInstanceUid: object.sopInstanceUid,
-        sopClassUid: object.sopClassUid,
-        seriesInstanceUid: object.seriesInstanceUid,
-        studyInstanceUid: analysis.studyInstanceUid,
-        analysisId: analysis.id,
-        kind: object.kind,
-        path,
-        status: 'preliminary',
-        createdAt: analysis.provenance.finishedAt,
-      },
-      deliveries,
-    );
-    deliveryIds.push(...deliveries.map((delivery) => delivery.id));
   }
+  const deliveryIds = await queueObjects(
+    deps,
+    analysis,
+    objects,
+    'preliminary',
+    analysis.provenance.finishedAt,
+  );
   if (deliveryIds.length === 0) {
     return;
   }
-  await deps.jobs.enqueue(
-    deliveryIds.map((deliveryId) => ({
-      kind: 'deliver',
-      key: deliveryId,
-      payload: { deliveryId },
-      studyInstanceUid: analysis.studyInstanceUid,
-      maxAttempts: deps.maxDeliveryAttempts,
-    })),
-  );
   logger.info(
     { event: logEvents.DELIVERY_QUEUED, deliveries: deliveryIds.length },
     'result queued for delivery',

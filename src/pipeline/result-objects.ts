@@ -12,6 +12,13 @@ import type { AnalysisRecord } from '../core/finding.ts';
 import type { InstanceEye } from '../core/eye.ts';
 import { implementationVersionName } from '../core/implementation.ts';
 import { buildOctFluidSegmentation, segmentationSopClassUid } from '../dicom/seg/index.ts';
+import {
+  buildResultResources,
+  resultTransaction,
+  type FhirResultStatus,
+  type FhirResultSubject,
+} from '../fhir/index.ts';
+import type { InstanceIndex } from '../core/instance-index.ts';
 import { decodeLabelRuns, isEncodedLabels } from '../imaging/index.ts';
 import { uidFromName } from '../core/uid.ts';
 import {
@@ -42,7 +49,8 @@ export interface SourceInstance {
 
 /** An object to deliver. */
 export interface BuiltObject {
-  readonly kind: 'sr' | 'kos' | 'seg';
+  /** `fhir`: a FHIR transaction Bundle (JSON bytes in `part10`), delivered to FHIR destinations only. */
+  readonly kind: 'sr' | 'kos' | 'seg' | 'fhir';
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly seriesInstanceUid: string;
@@ -396,4 +404,56 @@ function buildReport(
       reportStatus.kind === 'final' ? reportStatus.verifier.dateTime : analysis.provenance.finishedAt,
   });
   return { kind: 'sr', sopClassUid: comprehensive3dSrSopClassUid, sopInstanceUid, seriesInstanceUid, part10 };
+}
+
+/** The media type written as the "SOP Class UID" of a FHIR result object. */
+export const fhirBundleMediaType = 'application/fhir+json';
+
+/** Who a study's FHIR results are about, from the index (Patient ID and issuer, name, accession, date). */
+export async function fhirSubjectOf(
+  index: InstanceIndex,
+  studyInstanceUid: string,
+): Promise<FhirResultSubject | undefined> {
+  const study = await index.getStudy(studyInstanceUid);
+  if (study?.patientId === undefined || study.patientId === '') {
+    return undefined;
+  }
+  const issuer = (await index.getAssembly(studyInstanceUid))?.case.issuerOfPatientId;
+  return {
+    patientId: study.patientId,
+    ...(issuer === undefined ? {} : { issuerOfPatientId: issuer }),
+    ...(study.patientName === undefined ? {} : { patientName: study.patientName }),
+    studyInstanceUid,
+    ...(study.accessionNumber === undefined ? {} : { accessionNumber: study.accessionNumber }),
+    ...(study.studyDate === undefined ? {} : { studyDate: study.studyDate }),
+  };
+}
+
+/**
+ * The FHIR results of an analysis as one object: the transaction Bundle of its Observations, DiagnosticReport,
+ * Device (and review Provenance), with an id derived from the analysis and the version label, so a retry sends
+ * the same Bundle and the server keeps one copy of each resource (`docs/conformance/fhir.md`).
+ */
+export function buildFhirResultObject(
+  analysis: AnalysisRecord,
+  subject: FhirResultSubject,
+  status: FhirResultStatus,
+  label: string,
+  issued: Date,
+  reviewer?: { readonly name: string; readonly dateTime: Date },
+): BuiltObject {
+  const resources = buildResultResources({
+    analysis,
+    subject,
+    status,
+    issued,
+    ...(reviewer === undefined ? {} : { reviewer }),
+  });
+  return {
+    kind: 'fhir',
+    sopClassUid: fhirBundleMediaType,
+    sopInstanceUid: uidFromName(`fhir:${analysis.id}:${label}`),
+    seriesInstanceUid: uidFromName(`fhir-series:${analysis.studyInstanceUid}`),
+    part10: Buffer.from(JSON.stringify(resultTransaction(resources))),
+  };
 }

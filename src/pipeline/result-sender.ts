@@ -14,7 +14,54 @@ import { classifyStatus, StoreScu } from '../dicom/dimse/index.ts';
 import type { ResultSender } from './deliver-step.ts';
 import { dicomWebClientFor } from './pacs-clients.ts';
 
-/** Sends results to the PACS of `config`. */
+/** The first diagnostics of an OperationOutcome body ('' when there is none). */
+function outcomeText(body: string): string {
+  try {
+    const outcome = JSON.parse(body) as { issue?: { diagnostics?: string; details?: { text?: string } }[] };
+    return outcome.issue?.[0]?.diagnostics ?? outcome.issue?.[0]?.details?.text ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * POSTs a transaction Bundle to the FHIR server of `fhir.baseUrl`. 2xx: delivered. 408, 429 and 5xx or no
+ * answer: retryable (`FOVEA_DELIVERY_FAILED`). Other 4xx: the server refuses the Bundle itself, not retried
+ * (`FOVEA_DELIVERY_REFUSED`), with the OperationOutcome's first diagnostics in the detail.
+ * @see https://hl7.org/fhir/R4/http.html#transaction
+ */
+async function sendFhirBundle(config: FoveaConfig, bundle: Buffer, timeoutMs: number): Promise<void> {
+  const baseUrl = config.fhir.baseUrl;
+  if (baseUrl === undefined) {
+    throw new FoveaError('FOVEA_DELIVERY_DESTINATION_UNKNOWN', { detail: 'fhir.baseUrl is not set' });
+  }
+  let response: Response;
+  try {
+    response = await fetch(baseUrl.replace(/\/+$/u, ''), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/fhir+json',
+        accept: 'application/fhir+json',
+        ...(config.fhir.token === undefined ? {} : { authorization: `Bearer ${config.fhir.token}` }),
+      },
+      body: bundle,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new FoveaError('FOVEA_DELIVERY_FAILED', { detail: 'the FHIR server did not answer', cause: error });
+  }
+  const text = await response.text();
+  if (response.ok) {
+    return;
+  }
+  const diagnostics = outcomeText(text);
+  const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
+  throw new FoveaError(retryable ? 'FOVEA_DELIVERY_FAILED' : 'FOVEA_DELIVERY_REFUSED', {
+    detail: `the FHIR server answered ${response.status}${diagnostics === '' ? '' : `: ${diagnostics.slice(0, 200)}`}`,
+  });
+}
+
+/** Sends results to the PACS of `config`, and FHIR Bundles to its FHIR server. */
 export function pacsResultSender(config: FoveaConfig, logger: Logger): ResultSender {
   const timeoutMs = config.delivery.timeoutSeconds * 1000;
   const clients = new Map<string, DicomWebClient>();
@@ -33,6 +80,10 @@ export function pacsResultSender(config: FoveaConfig, logger: Logger): ResultSen
   };
   return {
     async send(destination: DeliveryDestination, object: ResultObject, part10: Buffer): Promise<void> {
+      if (destination.protocol === 'fhir') {
+        await sendFhirBundle(config, part10, timeoutMs);
+        return;
+      }
       if (destination.protocol === 'stow-rs') {
         const result = await webClient(destination.pacs).storeInstances([part10], object.studyInstanceUid);
         if (result.status !== 200) {

@@ -7,8 +7,7 @@
  * are never signed or sent. Idempotent like publishing: objects have derived UIDs and are written once.
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.2.html (Predecessor Documents)
  */
-import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { DeliveryDestination } from '../config/index.ts';
 import { FoveaError } from '../core/errors.ts';
 import type { AnalysisRecord } from '../core/finding.ts';
@@ -20,7 +19,13 @@ import type { ResultStore } from '../core/result-store.ts';
 import { applyReview, latestReviews, type ReportSignOff, type ReviewStore } from '../core/review.ts';
 import { idFromName, uidFromName } from '../core/uid.ts';
 import type { DeviceIdentity } from '../dicom/sr/index.ts';
-import { buildReplacementObjects, type BuiltObject } from './result-objects.ts';
+import { queueObjects } from './outbox.ts';
+import {
+  buildFhirResultObject,
+  buildReplacementObjects,
+  fhirSubjectOf,
+  type BuiltObject,
+} from './result-objects.ts';
 
 /** What signing needs. */
 export interface SignOffDependencies {
@@ -64,19 +69,6 @@ export function signableAnalyses(analyses: readonly AnalysisRecord[]): AnalysisR
       analysis.findings.length > 0 &&
       (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
   );
-}
-
-async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
 }
 
 /** The SR a new version replaces: the preliminary one for revision 1, else the previous final version. */
@@ -136,6 +128,7 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
   const verifier = { name: request.signerName, organization: deps.organization, dateTime: request.at };
   const queued: string[] = [];
   const deliveryIds: string[] = [];
+  const subject = await fhirSubjectOf(deps.index, uid);
   for (const analysis of analyses) {
     const reviewed: AnalysisRecord = {
       ...analysis,
@@ -154,44 +147,23 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
             revision,
             deps.device,
           );
-    for (const object of objects) {
-      const path = join('results', uid, `${object.kind}-${object.sopInstanceUid}.dcm`);
-      if ((await deps.results.getResultObject(object.sopInstanceUid)) === undefined) {
-        await writeDurably(join(deps.dataDir, path), object.part10);
-      }
-      const deliveries = deps.destinations.map((destination) => ({
-        id: `de-${idFromName(`${object.sopInstanceUid}->${destination.id}`)}`,
-        destination: destination.id,
-        protocol: destination.protocol,
-      }));
-      await deps.results.saveResultObject(
-        {
-          sopInstanceUid: object.sopInstanceUid,
-          sopClassUid: object.sopClassUid,
-          seriesInstanceUid: object.seriesInstanceUid,
-          studyInstanceUid: uid,
-          analysisId: analysis.id,
-          kind: object.kind,
-          path,
-          status: 'final',
-          createdAt: request.at,
-        },
-        deliveries,
+    if (deps.destinations.some((destination) => destination.protocol === 'fhir') && subject !== undefined) {
+      objects.push(
+        buildFhirResultObject(
+          {
+            ...analysis,
+            findings: analysis.findings.map((finding) => applyReview(finding, latest.get(finding.id))),
+          },
+          subject,
+          revision === 1 ? 'final' : 'amended',
+          revision === 1 ? 'final' : `corrected-${revision}`,
+          request.at,
+          { name: request.signerName, dateTime: request.at },
+        ),
       );
-      queued.push(object.sopInstanceUid);
-      deliveryIds.push(...deliveries.map((delivery) => delivery.id));
     }
-  }
-  if (deliveryIds.length > 0) {
-    await deps.jobs.enqueue(
-      deliveryIds.map((deliveryId) => ({
-        kind: 'deliver',
-        key: deliveryId,
-        payload: { deliveryId },
-        studyInstanceUid: uid,
-        maxAttempts: deps.maxDeliveryAttempts,
-      })),
-    );
+    deliveryIds.push(...(await queueObjects(deps, analysis, objects, 'final', request.at)));
+    queued.push(...objects.map((object) => object.sopInstanceUid));
   }
   deps.logger.info(
     { event: logEvents.RESULT_REPLACED, studyInstanceUid: uid, revision, objects: queued.length },

@@ -1,0 +1,150 @@
+/**
+ * FHIR results through the outbox, end to end: with `fhir.deliverResults`, a fundus study sent by `storescu`
+ * gets its preliminary DiagnosticReport and Observations in a FHIR R4 server on loopback (the in-memory
+ * third-party server of test/peers/fhir.ts, which validates every resource it stores; the test validates them
+ * again with two validators); a server answering 503 is retried and still ends with one copy; after review and
+ * sign-off the same resources are final and a Provenance records the signer.
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Gateway } from '../../src/main/index.ts';
+import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
+import { startFhirServer, validateFhir, type FhirServerPeer } from '../peers/fhir.ts';
+import { bearer, getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
+import { requirePeer, runAsync } from '../peers/peers.ts';
+import { writeFundusStudy } from '../peers/results.ts';
+
+interface Bundle {
+  entry?: { resource: Record<string, unknown> }[];
+}
+
+describe('FHIR results through the outbox', () => {
+  let database: TestDatabase;
+  let fhir: FhirServerPeer;
+  let gateway: Gateway;
+  const directories: string[] = [];
+
+  before(async () => {
+    database = await createTestDatabase('pglite');
+    fhir = await startFhirServer();
+    gateway = await startTestGateway(
+      database,
+      { 'fhir.deliverResults': true, 'delivery.retryBaseSeconds': 0.2 },
+      { FOVEA_PHASES: 'image-quality:assistive', FOVEA_FHIR_URL: fhir.baseUrl },
+    );
+  });
+  after(async () => {
+    await gateway.close();
+    await fhir.close();
+    await database.dispose();
+    for (const directory of directories) {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  async function search(path: string): Promise<Record<string, unknown>[]> {
+    const response = await fetch(`${fhir.baseUrl}/${path}`);
+    return ((await response.json()) as Bundle).entry?.map((entry) => entry.resource) ?? [];
+  }
+
+  async function reportsOf(uid: string): Promise<Record<string, unknown>[]> {
+    return (await search('DiagnosticReport?_count=1000')).filter((report) =>
+      JSON.stringify(report.imagingStudy ?? '').includes(`urn:oid:${uid}`),
+    );
+  }
+
+  async function send(seed: number): Promise<string> {
+    const study = await writeFundusStudy(seed, 512);
+    directories.push(study.directory);
+    const sent = await runAsync('storescu', [
+      '-aec',
+      'FOVEA',
+      '127.0.0.1',
+      String(gateway.dicomPort),
+      ...study.files,
+    ]);
+    assert.equal(sent.status, 0, sent.output);
+    return study.studyInstanceUid;
+  }
+
+  async function delivered(uid: string, count: number): Promise<void> {
+    await waitFor(
+      async () => {
+        const deliveries = await getJson<{ deliveries?: { protocol: string; state: string }[] }>(
+          gateway,
+          `/api/studies/${uid}/deliveries`,
+        );
+        const fhirDeliveries = (deliveries.body.deliveries ?? []).filter(
+          (entry) => entry.protocol === 'fhir',
+        );
+        return fhirDeliveries.length === count && fhirDeliveries.every((entry) => entry.state === 'delivered')
+          ? true
+          : undefined;
+      },
+      60_000,
+      `${count} FHIR deliveries delivered`,
+    );
+  }
+
+  it('delivers valid preliminary results, retries a failing server, and makes them final on sign-off', async (t) => {
+    if (!requirePeer(t, 'dcmtk')) {
+      return;
+    }
+    const uid = await send(5252);
+    await delivered(uid, 1);
+    const [report] = await reportsOf(uid);
+    assert.ok(report, 'a DiagnosticReport for the study');
+    assert.equal(report.status, 'preliminary');
+    const observations = await Promise.all(
+      (report.result as { reference: string }[]).map(async ({ reference }) => {
+        const [type, id] = reference.split('/');
+        return (await fhir.read(type!, id!))!;
+      }),
+    );
+    assert.equal(observations.length, 2);
+    for (const resource of [report, ...observations]) {
+      assert.deepEqual(validateFhir(resource), [], `${String(resource.resourceType)}/${String(resource.id)}`);
+    }
+    assert.deepEqual(
+      observations
+        .map((observation) => (observation.bodySite as { coding: { code: string }[] }).coding[0]!.code)
+        .sort(),
+      ['362502000', '362503005'],
+    );
+    assert.ok(observations.every((observation) => observation.status === 'preliminary'));
+
+    fhir.failNext(2, 503);
+    const retried = await send(5353);
+    await delivered(retried, 1);
+    assert.equal((await reportsOf(retried)).length, 1, 'one report after the retries');
+    t.diagnostic(`FHIR server requests: ${fhir.requests.length}`);
+
+    const findings = await getJson<{ findings: { id: string }[] }>(gateway, `/api/studies/${uid}/findings`);
+    for (const finding of findings.body.findings) {
+      const review = await fetch(`${gateway.httpUrl}/api/studies/${uid}/findings/${finding.id}/review`, {
+        method: 'POST',
+        headers: { ...bearer(), 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'accept' }),
+      });
+      assert.equal(review.status, 200);
+    }
+    const signed = await fetch(`${gateway.httpUrl}/api/studies/${uid}/sign`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Both eyes gradable.', signerName: 'Reader^Dana' }),
+    });
+    assert.equal(signed.status, 200);
+    await delivered(uid, 2);
+    const [final] = await reportsOf(uid);
+    assert.ok(final);
+    assert.equal(final.id, report.id, 'the same DiagnosticReport, updated');
+    assert.equal(final.status, 'final');
+    assert.deepEqual(final.resultsInterpreter, [{ display: 'Reader^Dana' }]);
+    const provenance = (await search('Provenance?_count=100')).filter((entry) =>
+      JSON.stringify(entry.target).includes(`DiagnosticReport/${String(report.id)}`),
+    );
+    assert.equal(provenance.length, 1);
+    assert.deepEqual(validateFhir(provenance[0]), []);
+  });
+});
