@@ -12,8 +12,8 @@ import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
 import { startFhirServer, validateFhir, type FhirServerPeer } from '../peers/fhir.ts';
 import { bearer, getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
-import { requirePeer, runAsync } from '../peers/peers.ts';
-import { writeFundusStudy } from '../peers/results.ts';
+import { requirePeer } from '../peers/peers.ts';
+import { storescuSend, writeFundusStudy } from '../peers/results.ts';
 
 interface Bundle {
   entry?: { resource: Record<string, unknown> }[];
@@ -57,14 +57,7 @@ describe('FHIR results through the outbox', () => {
   async function send(seed: number): Promise<string> {
     const study = await writeFundusStudy(seed, 512);
     directories.push(study.directory);
-    const sent = await runAsync('storescu', [
-      '-aec',
-      'FOVEA',
-      '127.0.0.1',
-      String(gateway.dicomPort),
-      ...study.files,
-    ]);
-    assert.equal(sent.status, 0, sent.output);
+    await storescuSend(gateway.dicomPort, study.files);
     return study.studyInstanceUid;
   }
 

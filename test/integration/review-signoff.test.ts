@@ -15,8 +15,8 @@ import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
 import { bearer, getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
 import { startOrthanc, type OrthancPeer } from '../peers/orthanc.ts';
-import { peerInstalled, requirePeer, runAsync } from '../peers/peers.ts';
-import { dciodvfyErrors, orthancFile, writeFundusStudy } from '../peers/results.ts';
+import { peerInstalled, requirePeer } from '../peers/peers.ts';
+import { dciodvfyErrors, orthancFile, storescuSend, writeFundusStudy } from '../peers/results.ts';
 
 const graderToken = 'review-grader-token-0123456789';
 const readerToken = 'review-reader-token-0123456789';
@@ -112,14 +112,7 @@ describe('clinician review and sign-off end to end', () => {
     const study = await writeFundusStudy(4711, 512);
     directories.push(study.directory);
     const uid = study.studyInstanceUid;
-    const sent = await runAsync('storescu', [
-      '-aec',
-      'FOVEA',
-      '127.0.0.1',
-      String(gateway.dicomPort),
-      ...study.files,
-    ]);
-    assert.equal(sent.status, 0, sent.output);
+    await storescuSend(gateway.dicomPort, study.files);
     const preliminary = await waitFor(
       async () => (await orthancInstances(orthanc!, uid)).find((instance) => instance.modality === 'SR'),
       60_000,

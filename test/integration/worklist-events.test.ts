@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
 import { bearer, getJson, startTestGateway } from '../peers/gateway.ts';
-import { requirePeer, runAsync } from '../peers/peers.ts';
-import { writeFundusStudy } from '../peers/results.ts';
+import { requirePeer } from '../peers/peers.ts';
+import { storescuSend, writeFundusStudy } from '../peers/results.ts';
 
 /** Reads server-sent events from a response body, one `{ event, data }` per block. */
 function eventReader(body: ReadableStream<Uint8Array>): () => Promise<{ event: string; data: string }> {
@@ -81,14 +81,7 @@ describe('worklist live updates (server-sent events)', () => {
       const next = eventReader(response.body!);
       const study = await writeFundusStudy(3131, 512, { R: { artefacts: ['under-exposure'] } });
       directories.push(study.directory);
-      const sent = await runAsync('storescu', [
-        '-aec',
-        'FOVEA',
-        '127.0.0.1',
-        String(gateway.dicomPort),
-        ...study.files,
-      ]);
-      assert.equal(sent.status, 0, sent.output);
+      await storescuSend(gateway.dicomPort, study.files);
       const first = await next();
       assert.deepEqual(first, {
         event: 'worklist',

@@ -77,3 +77,11 @@ export async function dciodvfyErrors(part10: Uint8Array): Promise<string[]> {
   const result = await runAsync('dciodvfy', [path]);
   return result.output.split('\n').filter((line) => line.includes('Error'));
 }
+
+/** Sends files to a gateway's DICOM port with DCMTK `storescu` (called AE FOVEA); throws when it fails. */
+export async function storescuSend(dicomPort: number, files: readonly string[]): Promise<void> {
+  const sent = await runAsync('storescu', ['-aec', 'FOVEA', '127.0.0.1', String(dicomPort), ...files]);
+  if (sent.status !== 0) {
+    throw new Error(`storescu failed (${String(sent.status)}): ${sent.output}`);
+  }
+}
