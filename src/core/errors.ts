@@ -286,6 +286,14 @@ export const errorCatalogue = {
     hl7: 'AE',
     title: 'The segmentation could not be built',
   },
+  FOVEA_PR_INVALID: {
+    category: 'internal',
+    retryable: false,
+    http: 500,
+    dimse: 0x0110,
+    hl7: 'AE',
+    title: 'The presentation state could not be built',
+  },
   FOVEA_DELIVERY_FAILED: {
     category: 'external',
     retryable: true,
