@@ -1,0 +1,262 @@
+/**
+ * A study: the patient and study header with the triage, both eyes' colour fundus photographs side by side
+ * (right eye on the left, as the clinician faces the patient) with zoom, pan and the AI's lesion marks (a
+ * toggle), OCT B-scans with a slider, and the AI panel.
+ */
+import { useEffect, useState } from 'react';
+import {
+  fetchFindings,
+  fetchStudy,
+  type FindingView,
+  type InstanceView,
+  type StudyDetailView,
+} from '../api.ts';
+import { AiPanel } from '../components/ai-panel.tsx';
+import { BucketBadge } from '../components/bucket-badge.tsx';
+import { FundusViewer } from '../components/fundus-viewer.tsx';
+import { OctViewer } from '../components/oct-viewer.tsx';
+import { regionMarks, type RegionMark } from '../findings.ts';
+import { navigate } from '../router.ts';
+
+/** SOP Class UID of Ophthalmic Photography 8 Bit Image Storage. */
+const photographSopClass = '1.2.840.10008.5.1.4.1.1.77.1.5.1';
+/** SOP Class UID of Ophthalmic Tomography Image Storage. */
+const tomographySopClass = '1.2.840.10008.5.1.4.1.1.77.1.5.4';
+
+const eyes = [
+  { eye: 'R', name: 'Right eye (OD)' },
+  { eye: 'L', name: 'Left eye (OS)' },
+] as const;
+
+/** The photograph to show first: the one the AI marked, else the first. */
+function chosenPhotograph(
+  photographs: readonly InstanceView[],
+  marks: readonly RegionMark[],
+): InstanceView | undefined {
+  return (
+    photographs.find((photo) => marks.some((mark) => mark.sopInstanceUid === photo.sopInstanceUid)) ??
+    photographs[0]
+  );
+}
+
+function EyePhotographs({
+  photographs,
+  marks,
+  showMarks,
+  eyeName,
+}: {
+  readonly photographs: readonly InstanceView[];
+  readonly marks: readonly RegionMark[];
+  readonly showMarks: boolean;
+  readonly eyeName: string;
+}) {
+  const [selected, setSelected] = useState<string | undefined>(undefined);
+  const shown =
+    photographs.find((photo) => photo.sopInstanceUid === selected) ?? chosenPhotograph(photographs, marks);
+  if (shown === undefined) {
+    return <p className="no-image">{eyeName}: no colour fundus photograph</p>;
+  }
+  return (
+    <div className="eye-column">
+      <FundusViewer
+        key={shown.sopInstanceUid}
+        instance={shown}
+        marks={marks}
+        showMarks={showMarks}
+        eyeName={eyeName}
+      />
+      {photographs.length > 1 ? (
+        <div className="photo-picker">
+          {photographs.map((photo, index) => (
+            <button
+              type="button"
+              key={photo.sopInstanceUid}
+              aria-pressed={photo.sopInstanceUid === shown.sopInstanceUid}
+              onClick={() => {
+                setSelected(photo.sopInstanceUid);
+              }}
+            >
+              Photo {index + 1}
+            </button>
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function formatDate(value: string | undefined): string {
+  return value !== undefined && /^\d{8}$/u.test(value)
+    ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`
+    : (value ?? '—');
+}
+
+function StudyHeader({ detail }: { readonly detail: StudyDetailView }) {
+  const study = detail.study;
+  return (
+    <header className="study-header" data-testid="study-header">
+      <div>
+        <h1>{study.patientName?.replaceAll('^', ' ').trim() ?? 'Unnamed patient'}</h1>
+        <dl>
+          <dt>Patient ID</dt>
+          <dd>{study.patientId ?? '—'}</dd>
+          <dt>Born</dt>
+          <dd>{formatDate(study.patientBirthDate)}</dd>
+          <dt>Sex</dt>
+          <dd>{study.patientSex ?? '—'}</dd>
+          <dt>Study date</dt>
+          <dd>{formatDate(study.studyDate)}</dd>
+          <dt>Accession</dt>
+          <dd>{study.accessionNumber ?? '—'}</dd>
+          <dt>Modalities</dt>
+          <dd>{study.modalities.join(', ')}</dd>
+        </dl>
+      </div>
+      {detail.triage === null ? null : (
+        <div className="study-triage">
+          <BucketBadge bucket={detail.triage.bucket} />
+          <ul>
+            {detail.triage.reasons.map((reason) => (
+              <li key={`${reason.eye}-${reason.findingId}`}>
+                {reason.eye}: {reason.reason} <span className="ai-tag">AI-generated — verify</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </header>
+  );
+}
+
+/** The study page. */
+export function StudyPage({
+  studyInstanceUid,
+  onUnauthorized,
+}: {
+  readonly studyInstanceUid: string;
+  readonly onUnauthorized: (error: unknown) => boolean;
+}) {
+  const [detail, setDetail] = useState<StudyDetailView | undefined>(undefined);
+  const [findings, setFindings] = useState<FindingView[]>([]);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [showMarks, setShowMarks] = useState(true);
+
+  useEffect(() => {
+    let current = true;
+    Promise.all([fetchStudy(studyInstanceUid), fetchFindings(studyInstanceUid)]).then(
+      ([loadedDetail, loadedFindings]) => {
+        if (current) {
+          setDetail(loadedDetail);
+          setFindings(loadedFindings);
+        }
+      },
+      (failure: unknown) => {
+        if (current && !onUnauthorized(failure)) {
+          setError('The study could not be loaded.');
+        }
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [studyInstanceUid, onUnauthorized]);
+
+  const back = (
+    <a
+      href="/"
+      className="back"
+      onClick={(event) => {
+        event.preventDefault();
+        navigate('/');
+      }}
+    >
+      ← Worklist
+    </a>
+  );
+  if (error !== undefined) {
+    return (
+      <main className="study-page">
+        {back}
+        <p className="error" role="alert">
+          {error}
+        </p>
+      </main>
+    );
+  }
+  if (detail === undefined) {
+    return (
+      <main className="study-page">
+        {back}
+        <p>Loading…</p>
+      </main>
+    );
+  }
+  const marks = regionMarks(findings);
+  const ofEye = (eye: 'R' | 'L', sopClass: string): InstanceView[] =>
+    detail.instancesByEye[eye].filter((instance) => instance.sopClassUid === sopClass);
+  const hasPhotographs = eyes.some(({ eye }) => ofEye(eye, photographSopClass).length > 0);
+  const hasOct = eyes.some(({ eye }) => ofEye(eye, tomographySopClass).length > 0);
+
+  return (
+    <main className="study-page" data-testid="study-page" data-study-uid={studyInstanceUid}>
+      {back}
+      <StudyHeader detail={detail} />
+      <div className="study-body">
+        <div className="viewers">
+          {hasPhotographs ? (
+            <section className="fundus-section" aria-label="Colour fundus photographs">
+              <div className="section-bar">
+                <h2>Colour fundus photographs</h2>
+                <label className="toggle">
+                  <input
+                    type="checkbox"
+                    data-testid="marks-toggle"
+                    checked={showMarks}
+                    onChange={(event) => {
+                      setShowMarks(event.currentTarget.checked);
+                    }}
+                  />
+                  Show AI lesion marks ({marks.length === 0 ? 'none' : 'AI-generated — verify'})
+                </label>
+              </div>
+              <div className="eyes">
+                {eyes.map(({ eye, name }) => (
+                  <EyePhotographs
+                    key={eye}
+                    photographs={ofEye(eye, photographSopClass)}
+                    marks={marks.filter((mark) => mark.eye === eye)}
+                    showMarks={showMarks}
+                    eyeName={name}
+                  />
+                ))}
+              </div>
+            </section>
+          ) : null}
+          {hasOct ? (
+            <section className="oct-section" aria-label="OCT">
+              <h2>OCT B-scans</h2>
+              <div className="eyes">
+                {eyes.map(({ eye, name }) => {
+                  const volumes = ofEye(eye, tomographySopClass);
+                  return volumes.length === 0 ? (
+                    <p key={eye} className="no-image">
+                      {name}: no OCT
+                    </p>
+                  ) : (
+                    <div key={eye} className="eye-column">
+                      {volumes.map((volume) => (
+                        <OctViewer key={volume.sopInstanceUid} instance={volume} eyeName={name} />
+                      ))}
+                    </div>
+                  );
+                })}
+              </div>
+            </section>
+          ) : null}
+          {!hasPhotographs && !hasOct ? <p>No images this station can show yet.</p> : null}
+        </div>
+        <AiPanel findings={findings} />
+      </div>
+    </main>
+  );
+}
