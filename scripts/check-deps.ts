@@ -48,7 +48,8 @@ const allowed: Record<string, readonly string[]> = {
   ],
   worklist: ['core', 'config'],
   audit: ['core'],
-  api: ['core', 'config', 'dicom/codec', 'dicom/dicomweb', 'worklist', 'audit', 'auth'],
+  // imaging: the viewer's rendered frames are decoded by the same decoder the analyzers use.
+  api: ['core', 'config', 'dicom/codec', 'dicom/dicomweb', 'worklist', 'audit', 'auth', 'imaging'],
   main: ['*'],
   cli: ['*'],
 };

@@ -10,6 +10,7 @@ import { roles, type Role } from '../core/roles.ts';
 import { deferExpectContinue, stowRsRoutes, type StowRouteOptions } from '../dicom/dicomweb/index.ts';
 import { installProblemHandlers } from './problem.ts';
 import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
+import { imageRoutes, type ImageRouteOptions } from './routes/images.ts';
 import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
 import { resultRoutes, type ResultRouteOptions } from './routes/results.ts';
 import { reviewRoutes, type ReviewRouteOptions } from './routes/review.ts';
@@ -18,6 +19,7 @@ import { installAuditHook } from './audit-hook.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { installAuth, type AuthOptions } from './auth.ts';
 import { studyRoutes, type StudyRouteOptions } from './routes/studies.ts';
+import { webRoutes, type WebRouteOptions } from './routes/web.ts';
 
 /** A route and the role it needs (for the access-control matrix test and the documentation). */
 export interface RouteRole {
@@ -48,6 +50,10 @@ export interface ApiDependencies extends Omit<StudyRouteOptions, 'results'> {
   readonly results?: Omit<ResultRouteOptions, 'index'>;
   /** Clinician review and sign-off (absent in tools without the pipeline). */
   readonly review?: Omit<ReviewRouteOptions, 'index' | 'results'>;
+  /** Rendered frames of received instances for the viewer (absent in tools without a spool). */
+  readonly images?: ImageRouteOptions;
+  /** Where the review station's static shell is (default: the repository's `web/dist`). */
+  readonly web?: WebRouteOptions;
 }
 
 /** Builds the app (not listening yet). */
@@ -113,6 +119,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       await app.register(reviewRoutes({ ...deps.review, index: deps.index, results: deps.results.results }));
     }
   }
+  if (deps.images !== undefined) {
+    await app.register(imageRoutes(deps.images));
+  }
+  await app.register(webRoutes(deps.web));
   await app.register(metricsRoutes({ registry: deps.metricsRegistry }));
   await app.register(stowRsRoutes({ ...deps.stow, role: 'ingest' }), { prefix: '/dicomweb' });
   app.get('/api/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () =>

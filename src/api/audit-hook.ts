@@ -1,13 +1,13 @@
 /**
  * Records an audit event for every request a known caller makes (views of patient data, decisions, admin
  * actions) and for every sign-in attempt, after the response is sent (so auditing adds no latency). Health,
- * metrics, the OpenAPI document and "who am I" are not recorded.
+ * metrics, the OpenAPI document, the review station's static shell and "who am I" are not recorded.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditEventDraft, AuditLog } from '../core/audit.ts';
 import { logEvents } from '../core/log-events.ts';
 
-const unaudited = new Set(['/api/health', '/metrics', '/api/openapi.json']);
+const unaudited = new Set(['/api/health', '/metrics', '/api/openapi.json', '/', '/*']);
 
 function draftOf(request: FastifyRequest, status: number): AuditEventDraft | undefined {
   const route = request.routeOptions.url;

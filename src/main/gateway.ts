@@ -52,6 +52,7 @@ import { resolveSite } from '../pipeline/site.ts';
 import { stowIngestHandlers } from '../pipeline/stow-ingest.ts';
 import { FileSpool } from '../store/file-spool.ts';
 import {
+  instanceSpoolPath,
   openStore,
   PgAuditLog,
   PgAuthStore,
@@ -404,6 +405,12 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
         ),
     },
     context: patientContext,
+    images: {
+      instanceFile: async (uid) => {
+        const spoolPath = await instanceSpoolPath(store.sql, uid);
+        return spoolPath === undefined ? undefined : spool.resolve(spoolPath);
+      },
+    },
     audit: auditLog,
     auth: {
       store: authStore,

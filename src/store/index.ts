@@ -6,7 +6,7 @@ export { openStore, type Store, type StoreLocation } from './open-store.ts';
 export { listMigrations, migrate, type Migration } from './migrate.ts';
 export { openPostgres } from './pg-client.ts';
 export { openPglite } from './pglite-client.ts';
-export { PgInstanceIndex } from './pg-instance-index.ts';
+export { instanceSpoolPath, PgInstanceIndex } from './pg-instance-index.ts';
 export { jobChannel, PgJobQueue } from './pg-job-queue.ts';
 export { PgWatchCursorStore } from './pg-watch-cursor-store.ts';
 export type { SqlClient, SqlResult, SqlRunner } from './sql-client.ts';

@@ -594,3 +594,15 @@ async function insertInstances(tx: SqlRunner, records: readonly InstanceRecord[]
   );
   return new Set(result.rows.map((row) => row.sop_instance_uid));
 }
+
+/**
+ * The spool path (relative to the spool root) of an indexed instance, or undefined when it is not indexed: for
+ * the viewer's rendered frames, which know an instance by its SOP Instance UID only.
+ */
+export async function instanceSpoolPath(sql: SqlRunner, sopInstanceUid: string): Promise<string | undefined> {
+  const result = await sql.query<{ spool_path: string }>(
+    'SELECT spool_path FROM instance WHERE sop_instance_uid = $1',
+    [sopInstanceUid],
+  );
+  return result.rows[0]?.spool_path;
+}

@@ -43,6 +43,7 @@ async function signIn(
 function sample(url: string): string {
   return url
     .replace(':StudyInstanceUID', '1.2.826.0.1.3680043.10.511.1')
+    .replace(':SOPInstanceUID', '1.2.826.0.1.3680043.10.511.2')
     .replace(':id', 'no-such-job')
     .replace(/:[A-Za-z]+/gu, 'x');
 }
@@ -128,7 +129,17 @@ describe('access control', () => {
 
   it('keeps only public routes open', async () => {
     const open = gateway.routes.filter((route) => route.role === 'public').map((route) => route.url);
-    assert.deepEqual([...new Set(open)].sort(), ['/api/health', '/api/openapi.json', '/api/session'].sort());
+    assert.deepEqual(
+      [...new Set(open)].sort(),
+      ['/', '/*', '/api/health', '/api/openapi.json', '/api/session'].sort(),
+      'the review station shell (/, /*) holds no data',
+    );
+    assert.ok(
+      gateway.routes.some(
+        (route) => route.url === '/api/instances/:SOPInstanceUID/rendered' && route.role === 'integration',
+      ),
+      'rendered images need the readers of findings',
+    );
     const health = await fetch(`${gateway.httpUrl}/api/health`);
     assert.equal(health.status, 200);
     await health.arrayBuffer();
