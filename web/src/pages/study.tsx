@@ -14,6 +14,7 @@ import {
 import { AiPanel } from '../components/ai-panel.tsx';
 import { BucketBadge } from '../components/bucket-badge.tsx';
 import { FundusViewer } from '../components/fundus-viewer.tsx';
+import { LesionLegend } from '../components/lesion-legend.tsx';
 import { OctViewer } from '../components/oct-viewer.tsx';
 import { regionMarks, type RegionMark } from '../findings.ts';
 import { navigate } from '../router.ts';
@@ -219,6 +220,7 @@ export function StudyPage({
                   Show AI lesion marks ({marks.length === 0 ? 'none' : 'AI-generated — verify'})
                 </label>
               </div>
+              {showMarks ? <LesionLegend marks={marks} /> : null}
               <div className="eyes">
                 {eyes.map(({ eye, name }) => (
                   <EyePhotographs

@@ -1,0 +1,257 @@
+/**
+ * The review station in Debian's Chromium (playwright-core), against a real gateway: a referable DR study and a
+ * normal one are sent by STOW-RS and analysed (dr-screening and image-quality assistive; dr-screening beside the
+ * gateway while it is not registered, see dr-screening.ts); a grader signs in
+ * through the page, sees the referable study first with its bucket, opens it, and sees both fundus photographs
+ * rendered by the gateway with the AI's lesion marks over them (toggled off and on, zoomed). An OCT volume's
+ * B-scans page with the slider. Screenshots of the worklist and the fundus viewer are written to a temporary
+ * folder and copied to test-output/screenshots/. No fixed sleeps: every wait is for a selector, a response or
+ * a condition in the page.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createAccount } from '../../src/api/index.ts';
+import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
+import type { Gateway } from '../../src/main/index.ts';
+import { makeOphthalmicTomography } from '../fixtures/dicom-files.ts';
+import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
+import { getJson, startTestGateway, testIngestToken, waitFor } from '../peers/gateway.ts';
+import { writeFundusStudy } from '../peers/results.ts';
+import { launchChromium, requireChromium } from './chromium.ts';
+import { analyseBesideGateway, gatewayRunsDrScreening } from './dr-screening.ts';
+import { ensureWebBuilt, repositoryRoot } from './web-build.ts';
+
+const username = 'browser-grader';
+const password = 'correct horse battery staple';
+const screenshotsOut = join(repositoryRoot, 'test-output', 'screenshots');
+
+interface WorklistBody {
+  entries: { studyInstanceUid: string; triage: { bucket: string; priority: number } }[];
+}
+
+/** Signs in through the page and waits for the worklist. */
+async function signIn(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  const answer = page.waitForResponse(
+    (response) => response.url().endsWith('/api/session') && response.request().method() === 'POST',
+  );
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal((await answer).status(), 200, 'sign-in accepted');
+  await page.getByTestId('worklist').waitFor();
+}
+
+/** What the page functions below read of the page (they run in Chromium, where `document` is the page's). */
+interface PageImage {
+  readonly complete: boolean;
+  readonly naturalWidth: number;
+}
+declare const document: { querySelectorAll(selector: string): ArrayLike<PageImage> };
+
+/**
+ * Waits until `count` elements match `selector` and, for images, each has loaded with pixels (naturalWidth > 0).
+ * A function, not a string: the station's CSP forbids the eval a string predicate needs.
+ */
+async function waitForCount(page: Page, selector: string, count: number, loaded = false): Promise<void> {
+  await page.waitForFunction(
+    ([query, expected, images]) => {
+      const found = Array.from(document.querySelectorAll(query));
+      return (
+        found.length === expected &&
+        (!images || found.every((image) => image.complete && image.naturalWidth > 0))
+      );
+    },
+    [selector, count, loaded] as const,
+  );
+}
+
+describe('review station in Chromium', () => {
+  let database: TestDatabase;
+  let gateway: Gateway;
+  let browser: Browser | undefined;
+  let client: DicomWebClient;
+  const directories: string[] = [];
+
+  before(async () => {
+    await ensureWebBuilt();
+    database = await createTestDatabase('pglite');
+    gateway = await startTestGateway(
+      database,
+      {},
+      { FOVEA_PHASES: 'dr-screening:assistive,image-quality:assistive' },
+    );
+    assert.ok(await createAccount(gateway.auth, username, password, ['grader']));
+    client = new DicomWebClient({
+      baseUrl: `${gateway.httpUrl}/dicomweb`,
+      auth: { bearer: testIngestToken },
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await gateway.close();
+    await database.dispose();
+    for (const directory of directories) {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the referable study first, then its fundus photographs with the AI lesion marks', async (t) => {
+    const executable = requireChromium(t);
+    if (executable === undefined) {
+      return;
+    }
+    const referable = await writeFundusStudy(4242, 768, { R: { icdr: 3 }, L: { icdr: 0 } });
+    const normal = await writeFundusStudy(4243, 768, { R: { icdr: 0 }, L: { icdr: 0 } });
+    directories.push(referable.directory, normal.directory);
+    for (const study of [normal, referable]) {
+      const stored = await client.storeInstances(
+        study.files.map((file) => readFileSync(file)),
+        study.studyInstanceUid,
+      );
+      assert.equal(stored.status, 200);
+    }
+    if (gatewayRunsDrScreening(gateway)) {
+      t.diagnostic('dr-screening ran in the gateway');
+    } else {
+      t.diagnostic(
+        'dr-screening is not registered in the gateway yet: it ran beside it (test/browser/dr-screening.ts)',
+      );
+      await analyseBesideGateway(gateway, [normal, referable]);
+    }
+    const worklist = await waitFor(
+      async () => {
+        const { body } = await getJson<WorklistBody>(gateway, '/api/worklist');
+        const uids = body.entries.map((entry) => entry.studyInstanceUid);
+        return uids.includes(referable.studyInstanceUid) && uids.includes(normal.studyInstanceUid)
+          ? body
+          : undefined;
+      },
+      180_000,
+      'both studies triaged',
+    );
+    const referableEntry = worklist.entries.find(
+      (entry) => entry.studyInstanceUid === referable.studyInstanceUid,
+    );
+    assert.equal(referableEntry?.triage.bucket, 'referable', 'the analysis found the DR referable');
+
+    browser = await launchChromium(executable);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+    const shots = mkdtempSync(join(tmpdir(), 'fovea-review-station-'));
+    await signIn(page, gateway.httpUrl);
+    await waitForCount(page, '[data-testid="worklist-row"]', 2);
+    const rows = page.getByTestId('worklist-row');
+    const first = rows.first();
+    assert.equal(await first.getAttribute('data-study-uid'), referable.studyInstanceUid, 'referable first');
+    assert.equal(await first.getAttribute('data-bucket'), 'referable');
+    assert.equal(await first.getByTestId('bucket-badge').textContent(), 'Referable');
+    assert.equal(
+      await rows.nth(1).getAttribute('data-study-uid'),
+      normal.studyInstanceUid,
+      'the normal study comes after it',
+    );
+    assert.notEqual(await rows.nth(1).getAttribute('data-bucket'), 'referable');
+    const worklistShot = join(shots, 'worklist.png');
+    await page.screenshot({ path: worklistShot, fullPage: true });
+
+    const findingsAnswer = page.waitForResponse((response) =>
+      response.url().endsWith(`/api/studies/${referable.studyInstanceUid}/findings`),
+    );
+    await first.click();
+    assert.equal((await findingsAnswer).status(), 200);
+    await page.waitForURL(`**/studies/${referable.studyInstanceUid}`);
+    await waitForCount(page, 'img[data-testid="fundus-image"]', 2, true);
+    const viewers = page.getByTestId('fundus-viewer');
+    assert.deepEqual(
+      [await viewers.nth(0).getAttribute('data-eye'), await viewers.nth(1).getAttribute('data-eye')],
+      ['R', 'L'],
+      'both eyes side by side, right eye on the left',
+    );
+
+    const marks = page.getByTestId('lesion-mark');
+    await marks.first().waitFor();
+    const markCount = await marks.count();
+    assert.ok(markCount > 0, 'lesion marks drawn');
+    const rightViewer = page.locator('[data-testid="fundus-viewer"][data-eye="R"]');
+    assert.ok(
+      (await rightViewer.getByTestId('lesion-mark').count()) > 0,
+      'the referable right eye has marks',
+    );
+    const imageBox = await rightViewer.getByTestId('fundus-image').boundingBox();
+    const markBox = await rightViewer.getByTestId('lesion-mark').first().boundingBox();
+    assert.ok(imageBox !== null && markBox !== null);
+    const centre = { x: markBox.x + markBox.width / 2, y: markBox.y + markBox.height / 2 };
+    assert.ok(
+      centre.x > imageBox.x &&
+        centre.x < imageBox.x + imageBox.width &&
+        centre.y > imageBox.y &&
+        centre.y < imageBox.y + imageBox.height,
+      'a mark lies on its photograph',
+    );
+
+    const panel = page.getByTestId('ai-panel');
+    const findings = panel.getByTestId('ai-finding');
+    assert.ok((await findings.count()) > 0);
+    for (const label of await findings.locator('.finding-label').allTextContents()) {
+      assert.equal(label, 'AI-generated — verify');
+    }
+    const analyzers = await panel.getByTestId('finding-analyzer').allTextContents();
+    assert.ok(
+      analyzers.some((analyzer) => /^dr-screening@\d/u.test(analyzer)),
+      analyzers.join(', '),
+    );
+    assert.ok((await panel.getByTestId('review-actions').count()) > 0, 'the review slot is there');
+
+    const fundusShot = join(shots, 'fundus-viewer.png');
+    await page.locator('.fundus-section').screenshot({ path: fundusShot });
+
+    await page.getByTestId('marks-toggle').uncheck();
+    await waitForCount(page, '[data-testid="lesion-mark"]', 0);
+    await page.getByTestId('marks-toggle').check();
+    await waitForCount(page, '[data-testid="lesion-mark"]', markCount);
+    await rightViewer.getByRole('button', { name: 'Zoom in' }).click();
+    assert.equal(await rightViewer.getByTestId('zoom-frame').getAttribute('data-scale'), '1.50');
+    const zoomedBox = await rightViewer.getByTestId('fundus-image').boundingBox();
+    assert.ok(zoomedBox !== null && zoomedBox.width > imageBox.width * 1.4, 'the photograph is magnified');
+
+    mkdirSync(screenshotsOut, { recursive: true });
+    for (const shot of [worklistShot, fundusShot]) {
+      const copy = join(screenshotsOut, basename(shot));
+      copyFileSync(shot, copy);
+      t.diagnostic(`screenshot: ${shot} (copied to ${copy})`);
+    }
+  });
+
+  it('pages through an OCT volume with the B-scan slider', async (t) => {
+    const executable = requireChromium(t);
+    if (executable === undefined) {
+      return;
+    }
+    const volume = makeOphthalmicTomography({ eye: 'L', frames: 5, rows: 64, columns: 96 });
+    assert.equal((await client.storeInstances([volume.part10], volume.studyInstanceUid)).status, 200);
+    await gateway.ingest.flush();
+    browser ??= await launchChromium(executable);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, gateway.httpUrl);
+    await page.goto(`${gateway.httpUrl}/studies/${volume.studyInstanceUid}`);
+    await waitForCount(page, 'img[data-testid="oct-bscan"]', 1, true);
+    assert.match(
+      (await page.getByTestId('oct-bscan').getAttribute('src')) ?? '',
+      /frame=3/u,
+      'the middle B-scan',
+    );
+    const frameTwo = page.waitForResponse((response) =>
+      response.url().includes(`/api/instances/${volume.sopInstanceUid}/rendered?frame=2`),
+    );
+    await page.getByTestId('bscan-slider').fill('2');
+    const answer = await frameTwo;
+    assert.equal(answer.status(), 200);
+    assert.equal(answer.headers()['content-type'], 'image/jpeg');
+    await waitForCount(page, 'img[data-testid="oct-bscan"][src*="frame=2"]', 1, true);
+    await page.close();
+  });
+});
