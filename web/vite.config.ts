@@ -1,5 +1,6 @@
 /**
- * Vite build of the review station: `npm run build:web` writes `web/dist`, which the gateway serves at `/`.
+ * Vite build of the review station: `npm run build:web` writes `web/dist`, which the gateway serves at `/`. The
+ * dev server (`npx vite web`) sends API calls to a gateway on the demo's default port.
  */
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
@@ -7,6 +8,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   plugins: [react()],
   base: '/',
+  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
