@@ -390,6 +390,14 @@ export const errorCatalogue = {
     hl7: 'AE',
     title: 'The HL7 v2 message was not processed in time',
   },
+  FOVEA_MLLP_ACK_TIMEOUT: {
+    category: 'transient',
+    retryable: true,
+    http: 504,
+    dimse: 0xa700,
+    hl7: 'AE',
+    title: 'The HL7 v2 receiver did not acknowledge the message in time',
+  },
   FOVEA_MLLP_UNREPRESENTABLE: {
     category: 'internal',
     retryable: false,
