@@ -1,7 +1,7 @@
 /**
  * Values derived from the configuration, computed in one place.
  */
-import type { FoveaConfig } from './schema.ts';
+import type { DestinationConfig, FoveaConfig } from './schema.ts';
 
 /** A rollout phase. */
 export type Phase = 'off' | 'silent' | 'assistive' | 'integrated';
@@ -17,13 +17,31 @@ export function triagePolicy(
   };
 }
 
-/** Where results are delivered. */
-export interface DeliveryDestination {
+/** A PACS destination of the DICOM result objects, or the FHIR server of `fhir.baseUrl` (`pacs` empty). */
+export interface DicomOrFhirDestination {
   readonly id: string;
   readonly pacs: string;
   /** `fhir`: the FHIR server of `fhir.baseUrl` (results as a transaction Bundle); `pacs` is then empty. */
   readonly protocol: 'dimse' | 'stow-rs' | 'fhir';
 }
+
+/** What an MLLP destination receives. */
+export type MllpRole = 'results' | 'alerts' | 'orders';
+
+/** An HL7 v2 receiver over MLLP (see `docs/conformance/hl7.md`). */
+export interface MllpDestination {
+  readonly id: string;
+  readonly protocol: 'mllp';
+  readonly host: string;
+  readonly port: number;
+  readonly role: MllpRole;
+  readonly receivingApplication?: string;
+  readonly receivingFacility?: string;
+  readonly sendingFacility?: string;
+}
+
+/** Where results are delivered. */
+export type DeliveryDestination = DicomOrFhirDestination | MllpDestination;
 
 /** Whether the PACS watcher runs: explicitly set, or on when the watched PACS has a DICOMweb URL. */
 export function watchEnabled(config: FoveaConfig): boolean {
@@ -46,6 +64,23 @@ export function phaseFor(config: FoveaConfig, useCase: string, site: string): Ph
   );
 }
 
+/** A validated configured destination as its protocol's type (`semantics.ts` checked the keys it needs). */
+function destinationOf(entry: DestinationConfig): DeliveryDestination {
+  if (entry.protocol !== 'mllp') {
+    return { id: entry.id, pacs: entry.pacs ?? '', protocol: entry.protocol };
+  }
+  return {
+    id: entry.id,
+    protocol: 'mllp',
+    host: entry.host ?? '',
+    port: entry.port ?? 0,
+    role: entry.role ?? 'results',
+    ...(entry.receivingApplication === undefined ? {} : { receivingApplication: entry.receivingApplication }),
+    ...(entry.receivingFacility === undefined ? {} : { receivingFacility: entry.receivingFacility }),
+    ...(entry.sendingFacility === undefined ? {} : { sendingFacility: entry.sendingFacility }),
+  };
+}
+
 /** The delivery destinations: configured, or the default PACS (DIMSE when it has a DIMSE peer, else STOW-RS). */
 export function deliveryDestinations(config: FoveaConfig): DeliveryDestination[] {
   const fhir: DeliveryDestination[] =
@@ -53,7 +88,7 @@ export function deliveryDestinations(config: FoveaConfig): DeliveryDestination[]
       ? [{ id: 'fhir', pacs: '', protocol: 'fhir' }]
       : [];
   if (config.delivery.destinations !== undefined) {
-    return [...config.delivery.destinations, ...fhir];
+    return [...config.delivery.destinations.map(destinationOf), ...fhir];
   }
   const pacs = config.pacs.default;
   if (pacs?.dimse !== undefined) {

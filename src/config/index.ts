@@ -28,5 +28,8 @@ export {
   phaseFor,
   watchEnabled,
   type DeliveryDestination,
+  type DicomOrFhirDestination,
+  type MllpDestination,
+  type MllpRole,
   type Phase,
 } from './derived.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, redactConfig, watchEnabled } from './index.ts';
+import { ConfigError, deliveryDestinations, loadConfig, redactConfig, watchEnabled } from './index.ts';
 
 function issuesOf(run: () => unknown): { path: string; message: string }[] {
   try {
@@ -126,6 +126,66 @@ describe('configuration', () => {
       loadConfig({ env: { FOVEA_PROFILE: 'demo', FOVEA_QUIET_PERIOD_SECONDS: '1' } }).assembly
         .quietPeriodSeconds,
       1,
+    );
+  });
+
+  it('reads MLLP destinations and reports the keys a protocol needs or does not take', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fovea-config-'));
+    const file = join(dir, 'fovea.yaml');
+    writeFileSync(
+      file,
+      [
+        'pacs:',
+        '  default:',
+        '    dicomweb: { url: "http://127.0.0.1:8042/dicom-web" }',
+        'delivery:',
+        '  destinations:',
+        '    - { id: pacs, pacs: default, protocol: stow-rs }',
+        '    - { id: ris, protocol: mllp, host: 127.0.0.1, port: 2576, role: results, receivingApplication: RIS }',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(deliveryDestinations(loadConfig({ file })), [
+      { id: 'pacs', pacs: 'default', protocol: 'stow-rs' },
+      {
+        id: 'ris',
+        protocol: 'mllp',
+        host: '127.0.0.1',
+        port: 2576,
+        role: 'results',
+        receivingApplication: 'RIS',
+      },
+    ]);
+    writeFileSync(
+      file,
+      [
+        'delivery:',
+        '  destinations:',
+        '    - { id: ris, protocol: mllp, pacs: default, port: 2576 }',
+        '    - { id: pacs, protocol: dimse, role: alerts }',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      issuesOf(() => loadConfig({ file }))
+        .map((issue) => issue.path)
+        .sort(),
+      [
+        'delivery.destinations.0.host',
+        'delivery.destinations.0.pacs',
+        'delivery.destinations.0.role',
+        'delivery.destinations.1.pacs',
+        'delivery.destinations.1.role',
+      ],
+    );
+    writeFileSync(
+      file,
+      'delivery:\n  destinations:\n    - { id: ris, protocol: mllp, host: h, port: 1, role: results, receivingFacility: "A\\rB" }\n',
+    );
+    assert.deepEqual(
+      issuesOf(() => loadConfig({ file })).map((issue) => issue.path),
+      ['delivery.destinations.0.receivingFacility'],
+      'no control characters in MSH fields',
     );
   });
 });

@@ -50,6 +50,40 @@ export const PacsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** HL7 v2 text (ST/HD) Fovea writes into MSH-4 to MSH-6: no control characters. */
+function hl7Name(description: string) {
+  return Type.String({ maxLength: 180, pattern: '^[^\\x00-\\x1f]*$', description });
+}
+
+/**
+ * A delivery destination: a PACS (`dimse`, `stow-rs`; needs `pacs`) or an HL7 v2 receiver over MLLP (`mllp`;
+ * needs `host`, `port` and `role`). One flat object so that a misplaced key is reported by name; the keys
+ * each protocol needs are checked in `semantics.ts`.
+ */
+export const DestinationSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 }),
+    protocol: Type.Union([Type.Literal('dimse'), Type.Literal('stow-rs'), Type.Literal('mllp')]),
+    pacs: Type.Optional(Type.String({ description: 'dimse, stow-rs: a key of `pacs`.' })),
+    host: Type.Optional(
+      Type.String({ minLength: 1, description: 'mllp: host name or address of the receiver.' }),
+    ),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'mllp: its port.' })),
+    role: Type.Optional(
+      Type.Union([Type.Literal('results'), Type.Literal('alerts'), Type.Literal('orders')], {
+        description:
+          'mllp: results — an ORU^R01 per visible analysis (preliminary, then final/corrected on sign-off); ' +
+          'alerts — an ORU^R01 critical-finding alert when a study is triaged stat; orders — an ORM^O01 priority ' +
+          'update (XO, STAT) when a study with an accession number is triaged stat.',
+      }),
+    ),
+    receivingApplication: Type.Optional(hl7Name('mllp: MSH-5.')),
+    receivingFacility: Type.Optional(hl7Name('mllp: MSH-6.')),
+    sendingFacility: Type.Optional(hl7Name('mllp: MSH-4 (MSH-3 is always FOVEA).')),
+  },
+  { additionalProperties: false },
+);
+
 /** How an instance is assigned to a site: the first site whose criteria all match wins. */
 export const SiteSchema = Type.Object(
   {
@@ -427,20 +461,11 @@ export const ConfigSchema = Type.Object(
     delivery: Type.Object(
       {
         destinations: Type.Optional(
-          Type.Array(
-            Type.Object(
-              {
-                id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 }),
-                pacs: Type.String({ description: 'A key of `pacs`.' }),
-                protocol: Type.Union([Type.Literal('dimse'), Type.Literal('stow-rs')]),
-              },
-              { additionalProperties: false },
-            ),
-            {
-              description:
-                'Where results go. Default: the default PACS, over DIMSE when FOVEA_PACS_DIMSE is set, else STOW-RS.',
-            },
-          ),
+          Type.Array(DestinationSchema, {
+            description:
+              'Where results go. Default: the default PACS, over DIMSE when FOVEA_PACS_DIMSE is set, else STOW-RS. ' +
+              'Setting the key replaces the default (list the PACS too when adding an MLLP destination).',
+          }),
         ),
         maxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
         retryBaseSeconds: Type.Number({ minimum: 0.01, default: 1 }),
@@ -506,6 +531,8 @@ export type FoveaConfig = Static<typeof ConfigSchema>;
 export type PacsConfig = Static<typeof PacsSchema>;
 /** One site. */
 export type SiteConfig = Static<typeof SiteSchema>;
+/** One configured delivery destination. */
+export type DestinationConfig = Static<typeof DestinationSchema>;
 /** One routing rule. */
 export type RuleConfig = Static<typeof RuleSchema>;
 /** The criteria of a rule. */

@@ -81,6 +81,28 @@ export function checkSemantics(config: FoveaConfig): ConfigIssue[] {
     }
   }
   (config.delivery.destinations ?? []).forEach((destination, index) => {
+    const base = `delivery.destinations.${index}`;
+    const mllp = destination.protocol === 'mllp';
+    const needed = mllp ? (['host', 'port', 'role'] as const) : (['pacs'] as const);
+    const foreign = mllp
+      ? (['pacs'] as const)
+      : (['host', 'port', 'role', 'receivingApplication', 'receivingFacility', 'sendingFacility'] as const);
+    for (const key of needed) {
+      if (destination[key] === undefined) {
+        issues.push({ path: `${base}.${key}`, message: `is required for protocol ${destination.protocol}` });
+      }
+    }
+    for (const key of foreign) {
+      if (destination[key] !== undefined) {
+        issues.push({
+          path: `${base}.${key}`,
+          message: `does not apply to protocol ${destination.protocol}`,
+        });
+      }
+    }
+    if (mllp || destination.pacs === undefined) {
+      return;
+    }
     const pacs = config.pacs[destination.pacs];
     if (pacs === undefined) {
       issues.push({

@@ -9,18 +9,18 @@ import type { StudyTriage, TriageBucket } from './triage.ts';
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
 
 /** How an object reaches a destination. */
-export type DeliveryProtocol = 'dimse' | 'stow-rs' | 'fhir';
+export type DeliveryProtocol = 'dimse' | 'stow-rs' | 'fhir' | 'mllp';
 
-/** An object Fovea wrote for delivery (an SR, later SEG, presentation state …). */
+/** An object Fovea wrote for delivery (an SR, SEG, FHIR Bundle, HL7 v2 message …). */
 export interface ResultObject {
   readonly sopInstanceUid: string;
   readonly sopClassUid: string;
   readonly seriesInstanceUid: string;
   readonly studyInstanceUid: string;
   readonly analysisId: string;
-  /** `sr`, `kos`, `seg`, `pr`. */
+  /** `sr`, `kos`, `seg`, `pr`, `fhir`, `hl7`. */
   readonly kind: string;
-  /** Path of the Part 10 file relative to the data directory. */
+  /** Path of the file (Part 10, FHIR JSON or HL7 ER7) relative to the data directory. */
   readonly path: string;
   /** `preliminary`, `final` or `corrected`. */
   readonly status: string;

@@ -23,6 +23,7 @@ import {
   watchEnabled,
   type FoveaConfig,
 } from '../config/index.ts';
+import type { AnalysisRecord } from '../core/finding.ts';
 import type { Job } from '../core/job-queue.ts';
 import { logEvents } from '../core/log-events.ts';
 import type { Logger } from '../core/logger.ts';
@@ -88,6 +89,11 @@ export interface Gateway {
   readonly dispatcher: Dispatcher;
   readonly analyzers: AnalyzerPool;
   readonly logger: PinoLogger;
+  /**
+   * Publishes a stored analysis as the analysis step does after storing it (triage, rollout gate, result
+   * objects and their deliveries): for analyses made beside the gateway (tools, tests).
+   */
+  publish(analysis: AnalysisRecord): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -188,7 +194,8 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
 
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
   const destinations = deliveryDestinations(config);
-  const publish = (analysis: Parameters<typeof publishAnalysis>[1]): Promise<void> =>
+  const useCaseText = (useCase: string): string | undefined => config.routing.useCases[useCase]?.description;
+  const publish = (analysis: AnalysisRecord): Promise<void> =>
     publishAnalysis(
       {
         index: store.index,
@@ -200,6 +207,8 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
         maxDeliveryAttempts: config.delivery.maxAttempts,
         device: foveaDevice(config.dicom.aeTitle, packageJson.version),
         triagePolicy: (site) => triagePolicy(config, site),
+        orders: patientContext,
+        useCaseText,
         logger: log.child({ component: 'publish' }),
       },
       analysis,
@@ -399,6 +408,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
             maxDeliveryAttempts: config.delivery.maxAttempts,
             device: foveaDevice(config.dicom.aeTitle, packageJson.version),
             organization: config.dicom.aeTitle,
+            useCaseText,
             logger: log.child({ component: 'sign-off' }),
           },
           request,
@@ -489,6 +499,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     dispatcher,
     analyzers,
     logger,
+    publish,
     close() {
       closing ??= (async () => {
         logger.info({ event: logEvents.SHUTDOWN_STARTED }, 'Fovea stopping');

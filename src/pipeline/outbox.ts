@@ -1,7 +1,8 @@
 /**
  * The outbox: result objects written durably once (temporary file, fsync, rename) under the data directory,
  * recorded with one delivery per matching destination (DICOM objects to the PACS destinations, FHIR Bundles
- * to the FHIR destination), and handed to `deliver` jobs. Every step is idempotent by the object's derived
+ * to the FHIR destination, each HL7 v2 message to the MLLP destination it was built for), and handed to
+ * `deliver` jobs. Every step is idempotent by the object's derived
  * id, so publishing or signing again adds nothing.
  */
 import { mkdir, open, rename } from 'node:fs/promises';
@@ -11,6 +12,22 @@ import type { JobQueue } from '../core/job-queue.ts';
 import type { ResultStore } from '../core/result-store.ts';
 import { idFromName } from '../core/uid.ts';
 import type { BuiltObject } from './result-objects.ts';
+
+/** An HL7 v2 message built for one MLLP destination (its encoded bytes in `part10`). */
+export interface Hl7OutboxObject {
+  readonly kind: 'hl7';
+  /** The media type `x-application/hl7-v2+er7`. */
+  readonly sopClassUid: string;
+  /** An id in UID form derived from what the message reports and the destination. */
+  readonly sopInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly part10: Uint8Array;
+  /** The id of the MLLP destination the message is addressed to. */
+  readonly destination: string;
+}
+
+/** Anything the outbox delivers. */
+export type OutboxObject = BuiltObject | Hl7OutboxObject;
 
 /** What queueing needs. */
 export interface OutboxDependencies {
@@ -35,12 +52,30 @@ export async function writeDurably(path: string, bytes: Uint8Array): Promise<voi
   await rename(temporary, path);
 }
 
-/** The destinations an object goes to: FHIR Bundles to FHIR destinations, DICOM objects to the others. */
+/**
+ * The destinations an object goes to: an HL7 message to the MLLP destination it was built for, FHIR Bundles
+ * to FHIR destinations, DICOM objects to the PACS destinations (DIMSE, STOW-RS).
+ */
 export function destinationsFor(
-  object: Pick<BuiltObject, 'kind'>,
+  object: OutboxObject,
   destinations: readonly DeliveryDestination[],
 ): DeliveryDestination[] {
-  return destinations.filter((destination) => (object.kind === 'fhir') === (destination.protocol === 'fhir'));
+  if (object.kind === 'hl7') {
+    return destinations.filter(
+      (destination) => destination.protocol === 'mllp' && destination.id === object.destination,
+    );
+  }
+  if (object.kind === 'fhir') {
+    return destinations.filter((destination) => destination.protocol === 'fhir');
+  }
+  return destinations.filter(
+    (destination) => destination.protocol === 'dimse' || destination.protocol === 'stow-rs',
+  );
+}
+
+/** The file name extension of an object: JSON Bundles, ER7 messages, else Part 10 files. */
+function extensionOf(object: OutboxObject): string {
+  return object.kind === 'fhir' ? 'json' : object.kind === 'hl7' ? 'hl7' : 'dcm';
 }
 
 /**
@@ -50,13 +85,13 @@ export function destinationsFor(
 export async function queueObjects(
   deps: OutboxDependencies,
   analysis: { readonly id: string; readonly studyInstanceUid: string },
-  objects: readonly BuiltObject[],
+  objects: readonly OutboxObject[],
   status: 'preliminary' | 'final',
   createdAt: Date,
 ): Promise<string[]> {
   const deliveryIds: string[] = [];
   for (const object of objects) {
-    const extension = object.kind === 'fhir' ? 'json' : 'dcm';
+    const extension = extensionOf(object);
     const path = join(
       'results',
       analysis.studyInstanceUid,

@@ -1,8 +1,11 @@
 /**
- * The {@link ResultSender} over the configured PACS: DIMSE C-STORE (one association per delivery) or
- * DICOMweb STOW-RS. Any answer but success is an error, retryable unless the PACS refused the object itself.
+ * The {@link ResultSender} over the configured destinations: DIMSE C-STORE (one association per delivery) or
+ * DICOMweb STOW-RS to a PACS, a transaction Bundle to the FHIR server, an HL7 v2 message over MLLP (one
+ * connection per message, its ACK awaited). Any answer but success is an error, retryable unless the
+ * destination refused the object itself (a 4xx FHIR answer, an HL7 AR).
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part04.html#sect_B.2.3 (C-STORE status)
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part18.html#sect_10.5 (STOW-RS)
+ * @see https://www.hl7.eu/HL7v2x/v251/std251/ch02.html#Heading62 (HL7 v2.5.1 §2.9.2, original-mode ACK)
  */
 import type { DeliveryDestination, FoveaConfig } from '../config/index.ts';
 import { FoveaError } from '../core/errors.ts';
@@ -11,6 +14,7 @@ import type { ResultObject } from '../core/result-store.ts';
 import { readPart10Meta } from '../dicom/codec/index.ts';
 import type { DicomWebClient } from '../dicom/dicomweb/index.ts';
 import { classifyStatus, StoreScu } from '../dicom/dimse/index.ts';
+import { sendMllpMessage } from '../hl7/index.ts';
 import type { ResultSender } from './deliver-step.ts';
 import { dicomWebClientFor } from './pacs-clients.ts';
 
@@ -61,7 +65,7 @@ async function sendFhirBundle(config: FoveaConfig, bundle: Buffer, timeoutMs: nu
   });
 }
 
-/** Sends results to the PACS of `config`, and FHIR Bundles to its FHIR server. */
+/** Sends results to the PACS of `config`, FHIR Bundles to its FHIR server and HL7 v2 messages over MLLP. */
 export function pacsResultSender(config: FoveaConfig, logger: Logger): ResultSender {
   const timeoutMs = config.delivery.timeoutSeconds * 1000;
   const clients = new Map<string, DicomWebClient>();
@@ -79,7 +83,22 @@ export function pacsResultSender(config: FoveaConfig, logger: Logger): ResultSen
     return client;
   };
   return {
-    async send(destination: DeliveryDestination, object: ResultObject, part10: Buffer): Promise<void> {
+    async send(
+      destination: DeliveryDestination,
+      object: ResultObject,
+      part10: Buffer,
+      signal: AbortSignal,
+    ): Promise<void> {
+      if (destination.protocol === 'mllp') {
+        await sendMllpMessage({
+          host: destination.host,
+          port: destination.port,
+          message: part10,
+          timeoutMs,
+          signal,
+        });
+        return;
+      }
       if (destination.protocol === 'fhir') {
         await sendFhirBundle(config, part10, timeoutMs);
         return;

@@ -3,7 +3,9 @@
  * becomes final. The sign-off is recorded (revision 1, then 2, 3 … for corrections), and each visible
  * analysis's preliminary SR (or the previous final one) is replaced through the outbox by a final SR with the
  * reviewed findings (modified values, rejected ones left out) and the clinician as verifying observer, plus an
- * IOCM rejection note for the replaced SR (`result-objects.ts` buildReplacementObjects). Silent-phase analyses
+ * IOCM rejection note for the replaced SR (`result-objects.ts` buildReplacementObjects), and, for MLLP
+ * destinations of role `results`, an ORU^R01 final (revision 1) or corrected (later revisions) with the
+ * reviewed findings, rejected ones as deleted (OBX-11 `D`) (`hl7-results.ts`). Silent-phase analyses
  * are never signed or sent. Idempotent like publishing: objects have derived UIDs and are written once.
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.2.html (Predecessor Documents)
  */
@@ -19,13 +21,9 @@ import type { ResultStore } from '../core/result-store.ts';
 import { applyReview, latestReviews, type ReportSignOff, type ReviewStore } from '../core/review.ts';
 import { idFromName, uidFromName } from '../core/uid.ts';
 import type { DeviceIdentity } from '../dicom/sr/index.ts';
-import { queueObjects } from './outbox.ts';
-import {
-  buildFhirResultObject,
-  buildReplacementObjects,
-  fhirSubjectOf,
-  type BuiltObject,
-} from './result-objects.ts';
+import { buildHl7ResultObjects, hl7SubjectOf } from './hl7-results.ts';
+import { queueObjects, type OutboxObject } from './outbox.ts';
+import { buildFhirResultObject, buildReplacementObjects, fhirSubjectOf } from './result-objects.ts';
 
 /** What signing needs. */
 export interface SignOffDependencies {
@@ -40,6 +38,8 @@ export interface SignOffDependencies {
   readonly device?: DeviceIdentity;
   /** Institution written as the verifying observer's organization. */
   readonly organization: string;
+  /** A use case's description (OBR-4.2 of the ORU^R01). */
+  readonly useCaseText?: (useCase: string) => string | undefined;
   readonly logger: Logger;
 }
 
@@ -129,6 +129,9 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
   const queued: string[] = [];
   const deliveryIds: string[] = [];
   const subject = await fhirSubjectOf(deps.index, uid);
+  const hl7 = deps.destinations.some((destination) => destination.protocol === 'mllp')
+    ? await hl7SubjectOf(deps.index, uid)
+    : undefined;
   for (const analysis of analyses) {
     const reviewed: AnalysisRecord = {
       ...analysis,
@@ -136,7 +139,7 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
         .map((finding) => applyReview(finding, latest.get(finding.id)))
         .filter((finding) => finding.status !== 'rejected'),
     };
-    const objects: BuiltObject[] =
+    const objects: OutboxObject[] =
       reviewed.findings.length === 0
         ? []
         : await buildReplacementObjects(
@@ -159,6 +162,26 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
           revision === 1 ? 'final' : `corrected-${revision}`,
           request.at,
           { name: request.signerName, dateTime: request.at },
+        ),
+      );
+    }
+    if (hl7 !== undefined) {
+      const useCaseText = deps.useCaseText?.(analysis.useCase);
+      objects.push(
+        ...buildHl7ResultObjects(
+          {
+            ...analysis,
+            findings: analysis.findings.map((finding) => applyReview(finding, latest.get(finding.id))),
+          },
+          hl7,
+          deps.destinations,
+          {
+            status: revision === 1 ? 'final' : 'corrected',
+            label: revision === 1 ? 'final' : `corrected-${revision}`,
+            at: request.at,
+            verifier: { name: request.signerName, dateTime: request.at },
+          },
+          useCaseText === undefined ? {} : { useCaseText },
         ),
       );
     }

@@ -206,11 +206,11 @@ export class PgResultStore implements ResultStore {
       if (inserted.rowCount !== 1) {
         return false;
       }
-      for (const finding of record.findings) {
+      for (const [ordinal, finding] of record.findings.entries()) {
         await tx.query(
           `INSERT INTO finding (id, analysis_id, study_instance_uid, eye, use_case, finding_key, value_json,
-                                source_sop_instance_uids, status, created_at, triage_json)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text[], $9, $10, $11::jsonb)`,
+                                source_sop_instance_uids, status, created_at, triage_json, ordinal)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text[], $9, $10, $11::jsonb, $12)`,
           [
             finding.id,
             record.id,
@@ -223,6 +223,7 @@ export class PgResultStore implements ResultStore {
             finding.status,
             finding.createdAt,
             finding.triage === undefined ? null : JSON.stringify(finding.triage),
+            ordinal,
           ],
         );
       }
@@ -237,7 +238,7 @@ export class PgResultStore implements ResultStore {
       return undefined;
     }
     const findings = await this.#sql.query<FindingRow>(
-      'SELECT * FROM finding WHERE analysis_id = $1 ORDER BY eye DESC, finding_key',
+      'SELECT * FROM finding WHERE analysis_id = $1 ORDER BY ordinal NULLS LAST, eye DESC, finding_key',
       [analysisId],
     );
     return this.#analysisOf(row, findings.rows);
@@ -249,7 +250,7 @@ export class PgResultStore implements ResultStore {
       [studyInstanceUid],
     );
     const findings = await this.#sql.query<FindingRow>(
-      'SELECT * FROM finding WHERE study_instance_uid = $1 ORDER BY eye DESC, finding_key',
+      'SELECT * FROM finding WHERE study_instance_uid = $1 ORDER BY ordinal NULLS LAST, eye DESC, finding_key',
       [studyInstanceUid],
     );
     return analyses.rows.map((row) =>
