@@ -1,9 +1,11 @@
 /**
- * `fovea analyze PATH… --json [--out DIR]`: runs the registered analyzers on DICOM files and folders without a
- * server and prints the findings as JSON, one object per study (documented in `docs/analyze-json.md`); with
- * `--out` it also writes the DICOM objects the gateway would deliver (SR …) into DIR.
+ * `fovea analyze PATH… --json [--out DIR] [--detail]`: runs the registered analyzers on DICOM files and folders
+ * (and Heidelberg `.vol` exports, converted first) without a server and prints the findings as JSON, one object
+ * per study (documented in `docs/analyze-json.md`); with `--out` it also writes the DICOM objects the gateway
+ * would deliver (SR …) into DIR; with `--detail` it adds the OCT layer boundaries and thickness maps.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnalyzerPool } from '../analyzers/host/index.ts';
@@ -19,13 +21,18 @@ import { toFoveaError } from '../core/errors.ts';
 import { analyzeOffline, offlineStudyJson, readInstanceFiles } from '../pipeline/offline-analysis.ts';
 import { buildResultObjects } from '../pipeline/result-objects.ts';
 import { findDicomFiles } from './dicom-files.ts';
+import { octMaculaDetail } from './oct-detail.ts';
+import { convertVol } from './vol-to-dicom.ts';
 
-const usage = `Usage: fovea analyze PATH... --json [--out DIR]
+const usage = `Usage: fovea analyze PATH... --json [--out DIR] [--detail]
 
-  PATH        DICOM files or folders (searched recursively), or visual-field series exported as CSV
+  PATH        DICOM files or folders (searched recursively), Heidelberg .vol exports (converted to DICOM
+              as fovea import-vol does, then analysed the same way), or visual-field series exported as CSV
               (the visualFields layout: id, eye, date, age, l1…l54): progression per patient and eye
   --json      print one JSON object per study (an array) on stdout
   --out DIR   also write the DICOM objects Fovea would deliver (SR …) into DIR
+  --detail    add, per macular OCT volume, every B-scan's layer boundaries (row per A-scan) and the
+              ILM→BM thickness per A-scan (docs/analyze-json.md)
   --config F  a Fovea configuration file (FOVEA_CONFIG also works): its analyzers.onnx models run too
 `;
 
@@ -66,6 +73,7 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
       options: {
         json: { type: 'boolean' },
         out: { type: 'string' },
+        detail: { type: 'boolean' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -104,13 +112,9 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
     }
     return csvJson.length > 0 ? 0 : 1;
   }
-  const { files, skipped } = await findDicomFiles(dicomPaths);
+  const { files, vols, skipped } = await findDicomFiles(dicomPaths);
   for (const entry of skipped) {
     console.error(`skipped ${entry.path}: ${entry.reason}`);
-  }
-  if (files.length === 0) {
-    console.error('no DICOM files found');
-    return 1;
   }
   let onnxModels;
   try {
@@ -122,9 +126,43 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
     console.error(`configuration invalid: ${toFoveaError(error).message}`);
     return 1;
   }
-  const pool = await AnalyzerPool.start({ spoolRoot: '/', logger: silentLogger, onnxModels });
+  // .vol exports are converted in memory; the analyzer workers read files, so the objects go to a private
+  // temporary folder that is removed when the command ends.
+  const imported: { source: string; paths: string[]; studyInstanceUid: string }[] = [];
+  let importDir: string | undefined;
+  for (const source of vols) {
+    try {
+      const converted = convertVol(await readFile(source));
+      importDir ??= await mkdtemp(join(tmpdir(), 'fovea-analyze-vol-'));
+      const paths: string[] = [];
+      for (const object of [converted.oct, ...(converted.slo === undefined ? [] : [converted.slo])]) {
+        const path = join(importDir, object.fileName);
+        await writeFile(path, object.part10);
+        paths.push(path);
+      }
+      imported.push({ source, paths, studyInstanceUid: converted.oct.studyInstanceUid });
+    } catch (error) {
+      console.error(`skipped ${source}: ${(error as Error).message}`);
+    }
+  }
+  const removeImports = async (): Promise<void> => {
+    if (importDir !== undefined) {
+      await rm(importDir, { recursive: true, force: true });
+    }
+  };
+  const paths = [...files.map((file) => file.path), ...imported.flatMap((entry) => entry.paths)];
+  if (paths.length === 0) {
+    console.error('no DICOM files found');
+    return 1;
+  }
+  const pool = await AnalyzerPool.start({ spoolRoot: '/', logger: silentLogger, onnxModels }).catch(
+    async (error: unknown) => {
+      await removeImports();
+      throw error;
+    },
+  );
   try {
-    const records = await readInstanceFiles(files.map((file) => file.path));
+    const records = await readInstanceFiles(paths);
     const studies = await analyzeOffline(records, pool);
     const out = parsed.values.out;
     const written: Record<string, string[]> = {};
@@ -143,13 +181,19 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
         }
       }
     }
-    const json: Record<string, unknown>[] = [
-      ...studies.map((study) => ({
+    const json: Record<string, unknown>[] = [];
+    for (const study of studies) {
+      const sources = imported
+        .filter((entry) => entry.studyInstanceUid === study.studyInstanceUid)
+        .map((entry) => entry.source);
+      json.push({
         ...offlineStudyJson(study),
+        ...(sources.length === 0 ? {} : { importedFrom: sources }),
         ...(out === undefined ? {} : { written: written[study.studyInstanceUid] ?? [] }),
-      })),
-      ...csvJson,
-    ];
+        ...(parsed.values.detail === true ? { detail: { octMacula: await octMaculaDetail(study) } } : {}),
+      });
+    }
+    json.push(...csvJson);
     if (parsed.values.json === true) {
       console.log(JSON.stringify(json, null, 2));
     } else {
@@ -167,5 +211,6 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
     return 1;
   } finally {
     await pool.close();
+    await removeImports();
   }
 }

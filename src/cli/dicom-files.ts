@@ -1,5 +1,6 @@
 /**
- * Finding DICOM Part 10 files under paths (files and folders, recursively) and reading their file meta.
+ * Finding DICOM Part 10 files under paths (files and folders, recursively) and reading their file meta; Heidelberg
+ * `.vol` exports among them are listed apart (recognised by their `HSF-OCT-` version string, whatever their name).
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,13 +19,16 @@ export interface SkippedFile {
   readonly reason: string;
 }
 
-async function readMeta(path: string): Promise<FileMeta | undefined> {
+async function readMeta(path: string): Promise<FileMeta | 'vol' | undefined> {
   const handle = await open(path, 'r');
   try {
     let length = 4096;
     for (;;) {
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buffer, 0, length, 0);
+      if (buffer.subarray(0, 8).toString('latin1') === 'HSF-OCT-') {
+        return 'vol';
+      }
       const meta = readPart10Meta(buffer.subarray(0, bytesRead));
       if (meta !== undefined || bytesRead < length) {
         return meta;
@@ -36,11 +40,12 @@ async function readMeta(path: string): Promise<FileMeta | undefined> {
   }
 }
 
-/** Lists the DICOM files under the given paths, in a stable order. */
+/** Lists the DICOM files and the `.vol` exports under the given paths, in a stable order. */
 export async function findDicomFiles(
   paths: readonly string[],
-): Promise<{ files: DicomFile[]; skipped: SkippedFile[] }> {
+): Promise<{ files: DicomFile[]; vols: string[]; skipped: SkippedFile[] }> {
   const files: DicomFile[] = [];
+  const vols: string[] = [];
   const skipped: SkippedFile[] = [];
   const visit = async (path: string): Promise<void> => {
     const info = await stat(path).catch(() => undefined);
@@ -60,7 +65,9 @@ export async function findDicomFiles(
     try {
       const meta = await readMeta(path);
       if (meta === undefined) {
-        skipped.push({ path, reason: 'too short to be DICOM' });
+        skipped.push({ path, reason: 'not a DICOM Part 10 file' });
+      } else if (meta === 'vol') {
+        vols.push(path);
       } else {
         files.push({ path, meta, size: info.size });
       }
@@ -71,5 +78,5 @@ export async function findDicomFiles(
   for (const path of paths) {
     await visit(path);
   }
-  return { files, skipped };
+  return { files, vols, skipped };
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `fovea` command: serve, demo, synth, send, analyze, config check, user add, token add, audit verify.
+ * The `fovea` command: serve, demo, synth, send, analyze, import-vol, config check, user add, token add, audit verify.
  */
 import { runAnalyzeCommand } from './analyze-command.ts';
 import { runAuditCommand } from './audit-command.ts';
 import { runConfigCommand } from './config-command.ts';
 import { runDemoCommand } from './demo-command.ts';
+import { runImportVolCommand } from './import-vol-command.ts';
 import { runSendCommand } from './send-command.ts';
 import { runServeCommand } from './serve-command.ts';
 import { runSynthCommand } from './synth-command.ts';
@@ -18,7 +19,9 @@ commands:
   demo                       run the gateway on the demo profile and send it a synthetic cohort
   synth --kind K --out DIR   generate synthetic ophthalmic studies with ground truth
   send PATH... --to H:P      send DICOM files and folders with C-STORE
-  analyze PATH... --json     run the analyzers on DICOM files without a server (--out DIR: write the SR)
+  analyze PATH... --json     run the analyzers on DICOM files and .vol exports without a server
+                             (--out DIR: write the SR; --detail: layer boundaries and thickness maps)
+  import-vol FILE... --out D convert Heidelberg .vol exports into Ophthalmic Tomography DICOM (+ SLO)
   config check [FILE]        validate a configuration file
   user add NAME --role R     create a local account (password generated, or --password-stdin)
   token add NAME --role R    create a service token (integration, ingest, admin …), printed once
@@ -36,6 +39,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runSendCommand(rest);
     case 'analyze':
       return runAnalyzeCommand(rest);
+    case 'import-vol':
+      return runImportVolCommand(rest);
     case 'config':
       return runConfigCommand(rest);
     case 'synth':

@@ -32,8 +32,14 @@ export async function sendDicomFiles(
   onProgress?: (done: number, total: number, bytes: number) => void,
 ): Promise<SendReport> {
   const started = performance.now();
-  const { files, skipped } = await findDicomFiles(paths);
-  const failed: SendReport['failed'] = skipped.map((entry) => ({ path: entry.path, reason: entry.reason }));
+  const { files, vols, skipped } = await findDicomFiles(paths);
+  const failed: SendReport['failed'] = [
+    ...skipped.map((entry) => ({ path: entry.path, reason: entry.reason })),
+    ...vols.map((path) => ({
+      path,
+      reason: 'a Heidelberg .vol export: convert it with fovea import-vol first',
+    })),
+  ];
   const contexts = new Map<string, Set<string>>();
   for (const file of files) {
     const sopClass = file.meta.mediaStorageSopClassUid;

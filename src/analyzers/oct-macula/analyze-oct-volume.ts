@@ -1,6 +1,6 @@
 /**
  * The pure core of the oct-macula analyzer: one macular OCT volume in, layers, fovea, ETDRS thickness
- * (ILM→BM and ILM→RPE), fluid volumes and quality out. No I/O.
+ * (ILM→BM and ILM→RPE), the ILM→BM thickness map, fluid volumes and quality out. No I/O.
  * @see standards-reference §C (OCT macular metrics) and §D (non-deep-learning OCT algorithms)
  */
 import {
@@ -9,8 +9,16 @@ import {
   etdrsThickness,
   locateFovea,
   subfieldMap,
+  thicknessGrid,
+  thicknessMapUm,
 } from './macular-metrics.ts';
-import type { EtdrsSubfield, EtdrsThickness, FoveaLocation, ScanGeometry } from './macular-metrics.ts';
+import type {
+  EtdrsSubfield,
+  EtdrsThickness,
+  FoveaLocation,
+  ScanGeometry,
+  ThicknessGrid,
+} from './macular-metrics.ts';
 import { segmentFluid, type FluidKind, type FluidSegmentation } from './fluid.ts';
 import { assessOctQuality, type OctQuality } from './oct-quality.ts';
 import { segmentVolume, type OctVolume, type VolumeSegmentation } from './segment-volume.ts';
@@ -34,6 +42,10 @@ export interface OctMaculaResult {
   readonly ilmBm: EtdrsThickness;
   /** ILM → inner RPE surface (as LOINC's subfield definitions). */
   readonly ilmRpe: EtdrsThickness;
+  /** ILM → BM thickness (µm) at every A-scan, frames × columns: the thickness map. */
+  readonly thicknessMapUm: Float32Array;
+  /** The same map averaged over cells of about 0.25 mm (at most 32 × 32), for the raw output. */
+  readonly thicknessGrid: ThicknessGrid;
   readonly fluid: Readonly<Record<FluidKind, FluidVolume>>;
   readonly fluidMask: FluidSegmentation;
   readonly quality: OctQuality;
@@ -68,6 +80,8 @@ export function analyzeOctVolume(volume: OctVolume, eye: 'R' | 'L', signal?: Abo
     'ILM',
     'RPE',
   );
+  const thicknessMap = thicknessMapUm(segmentation, volume.axialSpacingMm, 'ILM', 'BM');
+  const grid = thicknessGrid(thicknessMap, geometry, 'ILM', 'BM');
   const measured = performance.now();
   signal?.throwIfAborted();
   const fluidMask = segmentFluid(volume, segmentation);
@@ -97,6 +111,8 @@ export function analyzeOctVolume(volume: OctVolume, eye: 'R' | 'L', signal?: Abo
     fovea,
     ilmBm,
     ilmRpe,
+    thicknessMapUm: thicknessMap,
+    thicknessGrid: grid,
     fluid,
     fluidMask,
     quality,

@@ -19,6 +19,7 @@ import {
   type CodedConcept,
   type Eye,
   type FindingDraft,
+  type PixelAccess,
 } from '../sdk/index.ts';
 import { analyzeOctVolume, type OctMaculaResult } from './analyze-oct-volume.ts';
 import {
@@ -28,8 +29,9 @@ import {
   type MacularChange,
   type PriorVolume,
 } from './change-since-prior.ts';
-import type { EtdrsSubfield } from './macular-metrics.ts';
+import type { EtdrsSubfield, ThicknessGrid } from './macular-metrics.ts';
 import { parameters } from './parameters.ts';
+import { layerNames } from './segment-bscan.ts';
 import type { OctVolume } from './segment-volume.ts';
 
 export { analyzeOctVolume } from './analyze-oct-volume.ts';
@@ -51,8 +53,11 @@ export {
   subfieldMap,
   type EtdrsSubfield,
   type EtdrsThickness,
+  thicknessGrid,
+  thicknessMapUm,
   type FoveaLocation,
   type ScanGeometry,
+  type ThicknessGrid,
 } from './macular-metrics.ts';
 export { assessOctQuality, type OctQuality, type OctUngradableReason } from './oct-quality.ts';
 export { parameters } from './parameters.ts';
@@ -171,15 +176,27 @@ function isApplicable(analysisCase: AnalysisCase): Applicability {
   return { applicable: true, reason: `macular OCT volumes (OPT): ${counts}` };
 }
 
-/** Decodes every frame of an OCT instance into one volume of 8-bit display values. */
-async function decodeVolume(instance: CaseInstance, helpers: AnalyzerHelpers): Promise<DecodedVolume> {
+/**
+ * Decodes every frame of an OCT instance into one volume of 8-bit display values, with the B-scan spacing
+ * from the data set ({@link sliceSpacingOf}) or, without one, a square scan. The analyzer and `fovea analyze
+ * --detail` read volumes through this one function, so both see the same voxels.
+ * @see https://dicom.nema.org/medical/dicom/current/output/html/part03.html#sect_C.8.17.7 (OPT Image)
+ */
+export async function decodeOctVolume(
+  instance: CaseInstance,
+  pixels: PixelAccess,
+  signal?: AbortSignal,
+): Promise<DecodedOctVolume> {
+  const helpers = { pixels, signal };
   const frames = instance.numberOfFrames ?? 1;
   let voxels: Uint8Array | undefined;
   let rows = 0;
   let columns = 0;
   let spacing: readonly [number, number] | undefined;
   for (let f = 0; f < frames; f++) {
-    throwIfAborted(helpers.signal);
+    if (helpers.signal !== undefined) {
+      throwIfAborted(helpers.signal);
+    }
     const frame = await helpers.pixels.frame(instance, f);
     if (voxels === undefined) {
       rows = frame.rows;
@@ -364,6 +381,64 @@ function fluidLabelsOf(volume: OctVolume, result: OctMaculaResult): { fluidLabel
   };
 }
 
+/** A thickness grid as JSON: cells row by row (µm, 0.1 µm; null for a cell without a measured A-scan). */
+function thicknessGridJson(grid: ThicknessGrid): unknown {
+  const values: (number | null)[][] = [];
+  for (let row = 0; row < grid.rows; row++) {
+    values.push(
+      Array.from(grid.valuesUm.subarray(row * grid.columns, (row + 1) * grid.columns), (value) =>
+        round(value, 1),
+      ),
+    );
+  }
+  return {
+    inner: grid.inner,
+    outer: grid.outer,
+    unit: 'um',
+    rows: grid.rows,
+    columns: grid.columns,
+    framesPerCell: grid.framesPerCell,
+    aScansPerCell: grid.aScansPerCell,
+    cellHeightMm: round(grid.cellHeightMm, 5),
+    cellWidthMm: round(grid.cellWidthMm, 5),
+    valuesUm: values,
+  };
+}
+
+/** Rounds a row (or µm) array for JSON: `digits` decimals, null where not finite (no boundary there). */
+function roundedArray(values: ArrayLike<number>, digits: number): (number | null)[] {
+  return Array.from(values, (value) => round(value, digits));
+}
+
+/**
+ * The segmentation of one volume for `fovea analyze --detail` (not kept in the gateway's raw output: a
+ * 49 × 512 volume gives about 1.5 MB of JSON): per B-scan (DICOM frame number, 1-based) every layer boundary
+ * as a row per A-scan (row 0 = top edge of the first pixel row, 0.01 px; null where there is no boundary) and
+ * the ILM → BM thickness per A-scan (µm, 0.1 µm).
+ */
+export function segmentationDetail(volume: OctVolume, result: OctMaculaResult): unknown {
+  const { frames, columns } = volume;
+  const bScans = [];
+  for (let f = 0; f < frames; f++) {
+    const boundaries: Record<string, (number | null)[]> = {};
+    for (const [layer, name] of layerNames.entries()) {
+      const start = (f * layerNames.length + layer) * columns;
+      boundaries[name] = roundedArray(result.segmentation.boundaries.subarray(start, start + columns), 2);
+    }
+    bScans.push({
+      frame: f + 1,
+      boundaries,
+      thicknessUm: roundedArray(result.thicknessMapUm.subarray(f * columns, (f + 1) * columns), 1),
+    });
+  }
+  return {
+    rowOrigin: 'top edge of the first pixel row (a boundary at 10.0 lies between pixel rows 9 and 10)',
+    layers: layerNames,
+    thickness: { inner: 'ILM', outer: 'BM', unit: 'um' },
+    bScans,
+  };
+}
+
 /** What the audit keeps of one eye's result (JSON-safe; no per-voxel data but the run-length fluid mask). */
 function rawEye(
   eye: Eye,
@@ -400,6 +475,7 @@ function rawEye(
       centralPointUm: round(result.ilmRpe.centralPointUm),
       totalVolumeMm3: round(result.ilmRpe.totalVolumeMm3, 5),
     },
+    thicknessMap: thicknessGridJson(result.thicknessGrid),
     fluid: Object.fromEntries(
       Object.entries(result.fluid).map(([kind, entry]) => [
         kind,
@@ -425,15 +501,16 @@ function rawEye(
   };
 }
 
-type DecodedVolume = OctVolume & { readonly frameSpacingDeclared: boolean };
+/** A decoded OCT volume and whether its B-scan spacing was declared (else a square scan is assumed). */
+export type DecodedOctVolume = OctVolume & { readonly frameSpacingDeclared: boolean };
 
 /** Decodes a volume, or says it is unreadable (a decode failure is an answer, other errors are thrown). */
 async function tryDecode(
   instance: CaseInstance,
   helpers: AnalyzerHelpers,
-): Promise<DecodedVolume | undefined> {
+): Promise<DecodedOctVolume | undefined> {
   try {
-    return await decodeVolume(instance, helpers);
+    return await decodeOctVolume(instance, helpers.pixels, helpers.signal);
   } catch (error) {
     if (!isDecodeFailure(error)) {
       throw error;

@@ -272,3 +272,94 @@ export function fluidBySubfield(
   }
   return out;
 }
+
+/**
+ * Thickness between two boundaries at every A-scan (µm), frames × columns, row-major: the thickness map
+ * behind the ETDRS figures (the same per-A-scan values {@link etdrsThickness} averages).
+ * @see standards-reference §C.2 (thickness between boundaries; ILM→BM as Spectralis, CID 4262 111929)
+ */
+export function thicknessMapUm(
+  segmentation: VolumeSegmentation,
+  axialSpacingMm: number,
+  inner: LayerName,
+  outer: LayerName,
+): Float32Array {
+  const { frames, columns } = segmentation;
+  const map = new Float32Array(frames * columns);
+  const umPerRow = axialSpacingMm * 1000;
+  for (let f = 0; f < frames; f++) {
+    for (let c = 0; c < columns; c++) {
+      map[f * columns + c] =
+        (line(segmentation, f, layerIndex[outer], c) - line(segmentation, f, layerIndex[inner], c)) *
+        umPerRow;
+    }
+  }
+  return map;
+}
+
+/** A thickness map averaged over cells of a few B-scans × a few A-scans (small enough to keep in raw). */
+export interface ThicknessGrid {
+  readonly inner: LayerName;
+  readonly outer: LayerName;
+  /** Cells: `rows` along the B-scans (row 0 holds the first B-scans), `columns` along each B-scan. */
+  readonly rows: number;
+  readonly columns: number;
+  readonly framesPerCell: number;
+  readonly aScansPerCell: number;
+  readonly cellHeightMm: number;
+  readonly cellWidthMm: number;
+  /** Mean thickness per cell (µm), row-major; the last row and column may cover fewer B-scans or A-scans. */
+  readonly valuesUm: Float64Array;
+}
+
+/**
+ * Averages a per-A-scan thickness map into at most `maxCells` × `maxCells` cells that are about square on the
+ * retina: B-scans are grouped first (never split), then A-scans are grouped to the same width in mm.
+ */
+export function thicknessGrid(
+  map: Float32Array,
+  geometry: ScanGeometry,
+  inner: LayerName,
+  outer: LayerName,
+  maxCells = 32,
+): ThicknessGrid {
+  const { frames, columns } = geometry;
+  const framesPerCell = Math.max(1, Math.ceil(frames / maxCells));
+  const cellHeightMm = framesPerCell * geometry.frameSpacingMm;
+  const aScansPerCell = Math.max(
+    Math.ceil(columns / maxCells),
+    Math.round(cellHeightMm / geometry.lateralSpacingMm),
+    1,
+  );
+  const rows = Math.ceil(frames / framesPerCell);
+  const gridColumns = Math.ceil(columns / aScansPerCell);
+  const sums = new Float64Array(rows * gridColumns);
+  const counts = new Int32Array(rows * gridColumns);
+  for (let f = 0; f < frames; f++) {
+    const row = Math.floor(f / framesPerCell);
+    for (let c = 0; c < columns; c++) {
+      const value = map[f * columns + c]!;
+      if (!Number.isFinite(value)) {
+        continue;
+      }
+      const cell = row * gridColumns + Math.floor(c / aScansPerCell);
+      sums[cell] = sums[cell]! + value;
+      counts[cell] = counts[cell]! + 1;
+    }
+  }
+  const valuesUm = new Float64Array(sums.length);
+  for (let i = 0; i < sums.length; i++) {
+    valuesUm[i] = counts[i]! > 0 ? sums[i]! / counts[i]! : Number.NaN;
+  }
+  return {
+    inner,
+    outer,
+    rows,
+    columns: gridColumns,
+    framesPerCell,
+    aScansPerCell,
+    cellHeightMm,
+    cellWidthMm: aScansPerCell * geometry.lateralSpacingMm,
+    valuesUm,
+  };
+}
