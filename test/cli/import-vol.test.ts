@@ -94,6 +94,7 @@ interface StudyJson {
     raw?: unknown;
   }[];
   detail?: { octMacula: OctDetail[] };
+  written?: string[];
 }
 
 interface OctDetail {
@@ -111,22 +112,31 @@ async function analyze(paths: readonly string[], ...flags: string[]): Promise<St
   return JSON.parse(result.stdout) as StudyJson[];
 }
 
-/** A study's output without what legitimately differs between two runs (times, the source file list). */
-function comparable(study: StudyJson): unknown {
-  const { importedFrom: _source, detail: _detail, ...rest } = study;
-  return JSON.parse(
-    JSON.stringify({
-      ...rest,
-      analyses: rest.analyses.map((analysis) => ({
-        ...analysis,
-        provenance:
-          analysis.provenance === undefined
-            ? undefined
-            : { ...analysis.provenance, startedAt: 0, finishedAt: 0 },
-      })),
-    }),
-    (key, value: unknown) => (key === 'timingsMs' || key === 'durationMs' ? undefined : value),
+/** A value without what legitimately differs between two runs (times, durations). */
+function withoutTimes(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value), (key, entry: unknown) =>
+    key === 'timingsMs' || key === 'durationMs' || key === 'startedAt' || key === 'finishedAt'
+      ? undefined
+      : entry,
   ) as unknown;
+}
+
+/** Asserts two runs printed the same study: the same findings and, analyzer by analyzer, the same output. */
+function assertSameStudy(actual: StudyJson, expected: StudyJson): void {
+  assert.equal(actual.studyInstanceUid, expected.studyInstanceUid);
+  assert.equal(actual.instances, expected.instances);
+  assert.deepEqual(withoutTimes(actual.eyes), withoutTimes(expected.eyes), 'findings differ');
+  assert.deepEqual(
+    actual.analyses.map((analysis) => analysis.analyzer),
+    expected.analyses.map((analysis) => analysis.analyzer),
+  );
+  actual.analyses.forEach((analysis, index) => {
+    assert.deepEqual(
+      withoutTimes(analysis),
+      withoutTimes(expected.analyses[index]),
+      `${analysis.analyzer} printed something else`,
+    );
+  });
 }
 
 const linescan = join(sharedDataDir, 'oct/Linescan_1.vol');
@@ -246,7 +256,7 @@ describe(
       assert.deepEqual(fromVol!.importedFrom, [linescan]);
       assert.equal(fromVol!.instances, 2);
       assert.ok(fromVol!.analyses.some((analysis) => analysis.status === 'succeeded'));
-      assert.deepEqual(comparable(fromVol!), comparable(fromDicom!));
+      assertSameStudy(fromVol!, fromDicom!);
       // A line scan has no ETDRS grid: oct-macula declines it, and says why.
       const octMacula = fromVol!.analyses.find((analysis) => analysis.analyzer.startsWith('oct-macula@'));
       assert.equal(octMacula?.status, 'not-applicable');
@@ -333,9 +343,25 @@ describe('fovea analyze on a 25-B-scan phantom written as .vol', () => {
   });
 
   it('gives the same numbers for the .vol and its DICOM, and --detail matches the truth', async (t) => {
-    const [fromVol] = await analyze([volPath], '--detail');
+    const resultsDir = join(directory, 'results');
+    const [fromVol] = await analyze([volPath], '--detail', '--out', resultsDir);
     const [fromDicom] = await analyze([dicomDir]);
-    assert.deepEqual(comparable(fromVol!), comparable(fromDicom!));
+    assertSameStudy(fromVol!, fromDicom!);
+    // The result objects written for the .vol reference the converted instances, so they fit what
+    // `fovea import-vol` writes for the same file.
+    const written = fromVol!.written ?? [];
+    assert.ok(
+      written.some((path) => path.includes('/sr-')) && written.some((path) => path.includes('/seg-')),
+    );
+    for (const path of written) {
+      const part10 = readFileSync(path);
+      const sources = [converted.oct.sopInstanceUid, converted.slo!.sopInstanceUid];
+      assert.ok(
+        sources.some((uid) => part10.includes(Buffer.from(uid))),
+        `${path} references a converted instance`,
+      );
+      await checkDciodvfy(t, path, false);
+    }
     const cst = fromVol!.eyes.L.find((finding) => finding.key === 'cst');
     assert.ok(cst !== undefined, 'oct-macula measured the volume');
     const truthCst = phantom.truth.centralSubfieldThicknessUm;

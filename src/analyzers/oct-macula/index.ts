@@ -412,7 +412,7 @@ function roundedArray(values: ArrayLike<number>, digits: number): (number | null
 
 /**
  * The segmentation of one volume for `fovea analyze --detail` (not kept in the gateway's raw output: a
- * 49 × 512 volume gives about 1.5 MB of JSON): per B-scan (DICOM frame number, 1-based) every layer boundary
+ * 49 × 512 volume gives about 1.7 MB of JSON): per B-scan (DICOM frame number, 1-based) every layer boundary
  * as a row per A-scan (row 0 = top edge of the first pixel row, 0.01 px; null where there is no boundary) and
  * the ILM → BM thickness per A-scan (µm, 0.1 µm).
  */
