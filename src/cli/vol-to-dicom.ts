@@ -167,7 +167,8 @@ export function convertVol(bytes: Uint8Array): ConvertedVol {
     patientId: header.patientId !== '' ? header.patientId : String(header.pid),
     issuerOfPatientId: '',
     patientName: '',
-    birthDate: header.dateOfBirthOle === undefined ? '' : dicomDate(oleToDate(header.dateOfBirthOle)),
+    // The shared modules compute an age from the birth date; without one it is blanked below.
+    birthDate: header.dateOfBirthOle === undefined ? studyDate : dicomDate(oleToDate(header.dateOfBirthOle)),
     sex: 'O' as 'F' | 'M',
     anatomySeed: '',
   };
@@ -187,6 +188,7 @@ export function convertVol(bytes: Uint8Array): ConvertedVol {
     delete dataset.InstitutionName;
     delete dataset.StationName;
     if (header.dateOfBirthOle === undefined) {
+      dataset.PatientBirthDate = '';
       delete dataset.PatientAge;
     } else {
       dataset.PatientAge = ageAt(oleToDate(header.dateOfBirthOle), examDate);

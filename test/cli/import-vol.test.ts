@@ -29,6 +29,7 @@ import { sharedDataDir } from '../analyzers/fundus-quality-data.ts';
 import { writeVol } from './vol-writer.ts';
 
 const cli = join(import.meta.dirname, '../../src/cli/fovea.ts');
+const ophthalmicPhotographyUid = '1.2.840.10008.5.1.4.1.1.77.1.5.1';
 
 /** dciodvfy's concatenation false positives for OPT (peers.md §4.1): exactly these are allowed. */
 const optFalsePositives = [
@@ -56,11 +57,12 @@ async function dcmdump(path: string, keywords: readonly string[]): Promise<Recor
   assert.equal(result.status, 0, result.output);
   const values: Record<string, string[]> = {};
   for (const line of result.stdout.split('\n')) {
-    const match = /^\s*\([0-9a-f]{4},[0-9a-f]{4}\) [A-Z]{2} (?:\[([^\]]*)\]|(\S+))\s.*#.*\s(\w+)$/u.exec(
-      line,
-    );
+    const match =
+      /^\s*\([0-9a-f]{4},[0-9a-f]{4}\) [A-Z]{2} (?:\[([^\]]*)\]|\(no value available\)|(\S+))\s.*#.*\s(\w+)$/u.exec(
+        line,
+      );
     if (match !== null) {
-      (values[match[3]!] ??= []).push(match[1] ?? match[2]!);
+      (values[match[3]!] ??= []).push(match[1] ?? match[2] ?? '');
     }
   }
   return values;
@@ -226,7 +228,7 @@ describe(
           'HorizontalFieldOfView',
           'StudyInstanceUID',
         ]);
-        assert.deepEqual(op.SOPClassUID, ['1.2.840.10008.5.1.4.1.1.77.1.5.1']);
+        assert.deepEqual(op.SOPClassUID, [ophthalmicPhotographyUid]);
         assert.deepEqual([op.Rows, op.Columns, op.HorizontalFieldOfView], [['768'], ['768'], ['30']]);
         assert.ok(
           numbers(op.PixelSpacing?.[0]).every((value) => Math.abs(value - header.scaleXSloMm) < 1e-9),
@@ -451,5 +453,88 @@ describe('fovea analyze on a 25-B-scan phantom written as .vol', () => {
     );
     const cellMean = cell.reduce<number>((total, value) => total + value!, 0) / cell.length;
     assert.ok(Math.abs(grid.valuesUm[row]![column]! - cellMean) < 0.1);
+  });
+});
+
+describe('convertVol on small hand-made files', () => {
+  const base = {
+    sizeX: 8,
+    sizeZ: 6,
+    scaleXMm: 0.01,
+    scaleZMm: 0.004,
+    distanceMm: 0,
+    slo: { size: 4, scaleMm: 0.05, pixels: new Uint8Array(16).fill(90) },
+    scanPosition: 'OS' as const,
+    examTime: new Date('2020-02-03T04:05:06Z'),
+    patientId: '',
+    dateOfBirthOle: 0,
+    pid: 42,
+    vid: 0,
+  };
+  const display = (value: number): Uint8Array => new Uint8Array(8 * 6).fill(value);
+  const line = (y: number, value: number, x0 = 0.02, x1 = 0.1) => ({
+    startXMm: x0,
+    startYMm: y,
+    endXMm: x1,
+    endYMm: y,
+    display: display(value),
+  });
+
+  it('measures the B-scan spacing when Distance is 0, and keeps identity fields it does not have empty', async (t) => {
+    const converted = convertVol(
+      writeVol({ ...base, bScans: [line(0.05, 10), line(0.08, 20), line(0.11, 30)] }),
+    );
+    const directory = tempDir('fovea-vol-small-');
+    const [optPath] = writeFilesOf(converted, directory);
+    if (requirePeer(t, 'dcmtk')) {
+      const opt = await dcmdump(optPath!, [
+        'SpacingBetweenSlices',
+        'ImageLaterality',
+        'PatientID',
+        'PatientName',
+        'PatientAge',
+        'PatientBirthDate',
+      ]);
+      assert.ok(Math.abs(numbers(opt.SpacingBetweenSlices?.[0])[0]! - 0.03) < 1e-9);
+      assert.deepEqual(opt.ImageLaterality, ['L']);
+      // No PatientID in the header: the device's PID stands in.
+      assert.deepEqual(opt.PatientID, ['42']);
+      assert.equal(opt.PatientAge, undefined);
+      assert.deepEqual([opt.PatientBirthDate, opt.PatientName], [[''], ['']]);
+    }
+    await checkDciodvfy(t, optPath!, true);
+    // Without a visit the study UID comes from the file: another file is another study.
+    const other = convertVol(writeVol({ ...base, bScans: [line(0.05, 11), line(0.08, 20), line(0.11, 30)] }));
+    assert.notEqual(other.oct.studyInstanceUid, converted.oct.studyInstanceUid);
+    // With a visit, two files of the visit are one study (other series and instances).
+    const visitA = convertVol(writeVol({ ...base, vid: 5, bScans: [line(0.05, 10)] }));
+    const visitB = convertVol(writeVol({ ...base, vid: 5, bScans: [line(0.05, 12)] }));
+    assert.equal(visitA.oct.studyInstanceUid, visitB.oct.studyInstanceUid);
+    assert.notEqual(visitA.oct.seriesInstanceUid, visitB.oct.seriesInstanceUid);
+    assert.notEqual(visitA.oct.sopInstanceUid, visitB.oct.sopInstanceUid);
+  });
+
+  it('writes no OP and no frame location for a blank SLO', async (t) => {
+    const converted = convertVol(
+      writeVol({ ...base, slo: { ...base.slo, pixels: new Uint8Array(16) }, bScans: [line(0.05, 10)] }),
+    );
+    assert.equal(converted.slo, undefined);
+    assert.ok(!converted.oct.part10.includes(Buffer.from(ophthalmicPhotographyUid)));
+    await checkDciodvfy(t, writeFilesOf(converted, tempDir('fovea-vol-noslo-'))[0]!, true);
+  });
+
+  it('refuses circle and radial scans with the reason', () => {
+    assert.throws(
+      () => convertVol(writeVol({ ...base, bScans: [line(0.05, 10, 0.1, 0.1)] })),
+      /circle scan/u,
+    );
+    const radial = {
+      startXMm: 0.02,
+      startYMm: 0.02,
+      endXMm: 0.1,
+      endYMm: 0.1,
+      display: display(10),
+    };
+    assert.throws(() => convertVol(writeVol({ ...base, bScans: [line(0.05, 10), radial] })), /radial/u);
   });
 });
