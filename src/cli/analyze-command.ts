@@ -31,8 +31,8 @@ const usage = `Usage: fovea analyze PATH... --json [--out DIR] [--detail]
               (the visualFields layout: id, eye, date, age, l1…l54): progression per patient and eye
   --json      print one JSON object per study (an array) on stdout
   --out DIR   also write the DICOM objects Fovea would deliver (SR …) into DIR
-  --detail    add, per macular OCT volume, every B-scan's layer boundaries (row per A-scan) and the
-              ILM→BM thickness per A-scan (docs/analyze-json.md)
+  --detail    with --json: add, per macular OCT volume, every B-scan's layer boundaries (row per A-scan)
+              and the ILM→BM thickness per A-scan (docs/analyze-json.md)
   --config F  a Fovea configuration file (FOVEA_CONFIG also works): its analyzers.onnx models run too
 `;
 
@@ -190,7 +190,10 @@ export async function runAnalyzeCommand(argv: readonly string[]): Promise<number
         ...offlineStudyJson(study),
         ...(sources.length === 0 ? {} : { importedFrom: sources }),
         ...(out === undefined ? {} : { written: written[study.studyInstanceUid] ?? [] }),
-        ...(parsed.values.detail === true ? { detail: { octMacula: await octMaculaDetail(study) } } : {}),
+        // Only the JSON carries the detail; the summary lines have no place for it.
+        ...(parsed.values.detail === true && parsed.values.json === true
+          ? { detail: { octMacula: await octMaculaDetail(study) } }
+          : {}),
       });
     }
     json.push(...csvJson);
