@@ -9,66 +9,23 @@
  * a condition in the page.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createAccount } from '../../src/api/index.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { makeOphthalmicTomography } from '../fixtures/dicom-files.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { getJson, startTestGateway, testIngestToken, waitFor } from '../peers/gateway.ts';
-import { writeFundusStudy } from '../peers/results.ts';
+import { startTestGateway, testIngestToken } from '../peers/gateway.ts';
 import { launchChromium, requireChromium } from './chromium.ts';
-import { analyseBesideGateway, gatewayRunsDrScreening } from './dr-screening.ts';
-import { ensureWebBuilt, repositoryRoot } from './web-build.ts';
+import { keepScreenshots, sendDrStudies, signIn, waitForCount } from './station.ts';
+import { ensureWebBuilt } from './web-build.ts';
 
 const username = 'browser-grader';
 const password = 'correct horse battery staple';
-const screenshotsOut = join(repositoryRoot, 'test-output', 'screenshots');
-
-interface WorklistBody {
-  entries: { studyInstanceUid: string; triage: { bucket: string; priority: number } }[];
-}
-
-/** Signs in through the page and waits for the worklist. */
-async function signIn(page: Page, baseUrl: string): Promise<void> {
-  await page.goto(`${baseUrl}/`);
-  await page.getByLabel('User name').fill(username);
-  await page.getByLabel('Password').fill(password);
-  const answer = page.waitForResponse(
-    (response) => response.url().endsWith('/api/session') && response.request().method() === 'POST',
-  );
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  assert.equal((await answer).status(), 200, 'sign-in accepted');
-  await page.getByTestId('worklist').waitFor();
-}
-
-/** What the page functions below read of the page (they run in Chromium, where `document` is the page's). */
-interface PageImage {
-  readonly complete: boolean;
-  readonly naturalWidth: number;
-}
-declare const document: { querySelectorAll(selector: string): ArrayLike<PageImage> };
-
-/**
- * Waits until `count` elements match `selector` and, for images, each has loaded with pixels (naturalWidth > 0).
- * A function, not a string: the station's CSP forbids the eval a string predicate needs.
- */
-async function waitForCount(page: Page, selector: string, count: number, loaded = false): Promise<void> {
-  await page.waitForFunction(
-    ([query, expected, images]) => {
-      const found = Array.from(document.querySelectorAll(query));
-      return (
-        found.length === expected &&
-        (!images || found.every((image) => image.complete && image.naturalWidth > 0))
-      );
-    },
-    [selector, count, loaded] as const,
-  );
-}
 
 describe('review station in Chromium', () => {
   let database: TestDatabase;
@@ -105,44 +62,13 @@ describe('review station in Chromium', () => {
     if (executable === undefined) {
       return;
     }
-    const referable = await writeFundusStudy(4242, 768, { R: { icdr: 3 }, L: { icdr: 0 } });
-    const normal = await writeFundusStudy(4243, 768, { R: { icdr: 0 }, L: { icdr: 0 } });
+    const { referable, normal } = await sendDrStudies(t, gateway, client, [4242, 4243]);
     directories.push(referable.directory, normal.directory);
-    for (const study of [normal, referable]) {
-      const stored = await client.storeInstances(
-        study.files.map((file) => readFileSync(file)),
-        study.studyInstanceUid,
-      );
-      assert.equal(stored.status, 200);
-    }
-    if (gatewayRunsDrScreening(gateway)) {
-      t.diagnostic('dr-screening ran in the gateway');
-    } else {
-      t.diagnostic(
-        'dr-screening is not registered in the gateway yet: it ran beside it (test/browser/dr-screening.ts)',
-      );
-      await analyseBesideGateway(gateway, [normal, referable]);
-    }
-    const worklist = await waitFor(
-      async () => {
-        const { body } = await getJson<WorklistBody>(gateway, '/api/worklist');
-        const uids = body.entries.map((entry) => entry.studyInstanceUid);
-        return uids.includes(referable.studyInstanceUid) && uids.includes(normal.studyInstanceUid)
-          ? body
-          : undefined;
-      },
-      180_000,
-      'both studies triaged',
-    );
-    const referableEntry = worklist.entries.find(
-      (entry) => entry.studyInstanceUid === referable.studyInstanceUid,
-    );
-    assert.equal(referableEntry?.triage.bucket, 'referable', 'the analysis found the DR referable');
 
     browser = await launchChromium(executable);
     const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
     const shots = mkdtempSync(join(tmpdir(), 'fovea-review-station-'));
-    await signIn(page, gateway.httpUrl);
+    await signIn(page, gateway.httpUrl, username, password);
     await waitForCount(page, '[data-testid="worklist-row"]', 2);
     const rows = page.getByTestId('worklist-row');
     const first = rows.first();
@@ -204,7 +130,11 @@ describe('review station in Chromium', () => {
       analyzers.some((analyzer) => /^dr-screening@\d/u.test(analyzer)),
       analyzers.join(', '),
     );
-    assert.ok((await panel.getByTestId('review-actions').count()) > 0, 'the review slot is there');
+    assert.equal(
+      await panel.getByTestId('review-actions').count(),
+      await findings.count(),
+      'review controls for every finding',
+    );
 
     const fundusShot = join(shots, 'fundus-viewer.png');
     await page.locator('.fundus-section').screenshot({ path: fundusShot });
@@ -218,12 +148,7 @@ describe('review station in Chromium', () => {
     const zoomedBox = await rightViewer.getByTestId('fundus-image').boundingBox();
     assert.ok(zoomedBox !== null && zoomedBox.width > imageBox.width * 1.4, 'the photograph is magnified');
 
-    mkdirSync(screenshotsOut, { recursive: true });
-    for (const shot of [worklistShot, fundusShot]) {
-      const copy = join(screenshotsOut, basename(shot));
-      copyFileSync(shot, copy);
-      t.diagnostic(`screenshot: ${shot} (copied to ${copy})`);
-    }
+    keepScreenshots(t, [worklistShot, fundusShot]);
   });
 
   it('pages through an OCT volume with the B-scan slider', async (t) => {
@@ -236,7 +161,7 @@ describe('review station in Chromium', () => {
     await gateway.ingest.flush();
     browser ??= await launchChromium(executable);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, gateway.httpUrl);
+    await signIn(page, gateway.httpUrl, username, password);
     await page.goto(`${gateway.httpUrl}/studies/${volume.studyInstanceUid}`);
     await waitForCount(page, 'img[data-testid="oct-bscan"]', 1, true);
     assert.match(

@@ -24,16 +24,20 @@ export interface Session {
   readonly csrfToken?: string;
 }
 
-/** An API answer other than 2xx, with the problem's code when there is one. */
+/** An API answer other than 2xx (RFC 9457 problem details): status, title, detail, catalogue code, field path. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string | undefined;
+  readonly title: string | undefined;
+  readonly path: string | undefined;
 
-  constructor(status: number, message: string, code?: string) {
+  constructor(status: number, message: string, code?: string, title?: string, path?: string) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.title = title;
+    this.path = path;
   }
 }
 
@@ -42,14 +46,21 @@ let csrfToken: string | undefined;
 async function failure(response: Response): Promise<ApiError> {
   let detail = response.statusText;
   let code: string | undefined;
+  let title: string | undefined;
+  let path: string | undefined;
   try {
-    const problem = (await response.json()) as { detail?: string; title?: string; code?: string };
+    const problem = (await response.json()) as {
+      detail?: string;
+      title?: string;
+      code?: string;
+      path?: string;
+    };
     detail = problem.detail ?? problem.title ?? detail;
-    code = problem.code;
+    ({ code, title, path } = problem);
   } catch {
     // Not a problem document: the status text says enough.
   }
-  return new ApiError(response.status, detail, code);
+  return new ApiError(response.status, detail, code, title, path);
 }
 
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
@@ -129,4 +140,97 @@ export async function fetchFindings(studyInstanceUid: string): Promise<FindingVi
 export function renderedUrl(sopInstanceUid: string, frame: number, maxSize: number): string {
   const query = new URLSearchParams({ frame: String(frame), maxSize: String(maxSize) });
   return `/api/instances/${encodeURIComponent(sopInstanceUid)}/rendered?${query.toString()}`;
+}
+
+/** A reviewer's decision on one finding, as the API takes it. */
+export type ReviewRequest =
+  | { readonly decision: 'accept' }
+  | { readonly decision: 'modify'; readonly value: Readonly<Record<string, unknown>> }
+  | { readonly decision: 'reject'; readonly reason: string };
+
+/** One review of one finding, as the API gives it. */
+export interface ReviewView {
+  readonly id: string;
+  readonly findingId: string;
+  readonly decision: string;
+  readonly value?: Readonly<Record<string, unknown>>;
+  readonly reason?: string;
+  readonly reviewer: string;
+  readonly reviewedAt: string;
+}
+
+/** One signed version of a study's report. */
+export interface SignOffView {
+  readonly revision: number;
+  readonly text: string;
+  readonly signer: string;
+  readonly signerName: string;
+  readonly signedAt: string;
+}
+
+/** `GET /api/studies/{uid}/report`: reviewed findings, every review, the draft and the sign-offs. */
+export interface ReportView {
+  readonly studyInstanceUid: string;
+  readonly draft: string;
+  readonly unreviewed: number;
+  readonly findings: readonly FindingView[];
+  readonly reviews: readonly ReviewView[];
+  readonly signOffs: readonly SignOffView[];
+}
+
+/** One event of a study's audit trail (hash-chained, newest first). */
+export interface AuditEventView {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly actorKind: string;
+  readonly action: string;
+  readonly target: string;
+  readonly studyInstanceUid?: string;
+  readonly outcome: string;
+  readonly from?: string;
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+  readonly hash: string;
+}
+
+function studyPath(studyInstanceUid: string): string {
+  return `/api/studies/${encodeURIComponent(studyInstanceUid)}`;
+}
+
+async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const response = await request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as T;
+}
+
+/** Records a decision on one finding; answers the finding as reviewed and the review. */
+export async function reviewFinding(
+  studyInstanceUid: string,
+  findingId: string,
+  review: ReviewRequest,
+): Promise<{ finding: FindingView; review: ReviewView }> {
+  return postJson(`${studyPath(studyInstanceUid)}/findings/${encodeURIComponent(findingId)}/review`, review);
+}
+
+/** The study's reviews, draft report and sign-offs. */
+export async function fetchReport(studyInstanceUid: string): Promise<ReportView> {
+  return getJson<ReportView>(`${studyPath(studyInstanceUid)}/report`);
+}
+
+/** Signs the report (a later signature is a corrected revision); answers the revision and the objects queued. */
+export async function signReport(
+  studyInstanceUid: string,
+  text: string,
+  signerName: string,
+): Promise<{ revision: number; objects: string[] }> {
+  return postJson(`${studyPath(studyInstanceUid)}/sign`, { text, signerName });
+}
+
+/** The study's audit trail, newest first. */
+export async function fetchAudit(studyInstanceUid: string): Promise<AuditEventView[]> {
+  return (await getJson<{ events: AuditEventView[] }>(`${studyPath(studyInstanceUid)}/audit?limit=1000`))
+    .events;
 }

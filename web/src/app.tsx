@@ -4,6 +4,8 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, currentSession, signOut, type Session } from './api.ts';
+import { AuditPage } from './pages/audit.tsx';
+import { ReportPage } from './pages/report.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { StudyPage } from './pages/study.tsx';
 import { WorklistPage } from './pages/worklist.tsx';
@@ -73,15 +75,29 @@ export function App() {
           Sign out
         </button>
       </nav>
+      {route.page === 'worklist' ? <WorklistPage onUnauthorized={onUnauthorized} /> : null}
       {route.page === 'study' ? (
         <StudyPage
           key={route.studyInstanceUid}
           studyInstanceUid={route.studyInstanceUid}
           onUnauthorized={onUnauthorized}
         />
-      ) : (
-        <WorklistPage onUnauthorized={onUnauthorized} />
-      )}
+      ) : null}
+      {route.page === 'report' ? (
+        <ReportPage
+          key={route.studyInstanceUid}
+          studyInstanceUid={route.studyInstanceUid}
+          session={session}
+          onUnauthorized={onUnauthorized}
+        />
+      ) : null}
+      {route.page === 'audit' ? (
+        <AuditPage
+          key={route.studyInstanceUid}
+          studyInstanceUid={route.studyInstanceUid}
+          onUnauthorized={onUnauthorized}
+        />
+      ) : null}
     </div>
   );
 }

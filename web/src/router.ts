@@ -33,13 +33,15 @@ export function usePath(): string {
 
 /** A page of the station. */
 export type Route =
-  { readonly page: 'worklist' } | { readonly page: 'study'; readonly studyInstanceUid: string };
+  | { readonly page: 'worklist' }
+  | { readonly page: 'study' | 'report' | 'audit'; readonly studyInstanceUid: string };
 
 /** Which page a path shows (anything unknown shows the worklist). */
 export function routeOf(path: string): Route {
-  const study = /^\/studies\/([0-9.]{1,64})\/?$/u.exec(path);
+  const study = /^\/studies\/([0-9.]{1,64})(?:\/(report|audit))?\/?$/u.exec(path);
   if (study?.[1] !== undefined) {
-    return { page: 'study', studyInstanceUid: study[1] };
+    const page = study[2] === 'report' || study[2] === 'audit' ? study[2] : 'study';
+    return { page, studyInstanceUid: study[1] };
   }
   return { page: 'worklist' };
 }

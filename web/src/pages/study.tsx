@@ -1,22 +1,29 @@
 /**
  * A study: the patient and study header with the triage, both eyes' colour fundus photographs side by side
  * (right eye on the left, as the clinician faces the patient) with zoom, pan and the AI's lesion marks (a
- * toggle), OCT B-scans with a slider, and the AI panel.
+ * toggle), OCT B-scans with a slider, the AI panel with the review of each finding (the reviews come from
+ * `GET /api/studies/{uid}/report`), and links to the report and the study's audit trail.
  */
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
+  ApiError,
   fetchFindings,
+  fetchReport,
   fetchStudy,
   type FindingView,
   type InstanceView,
+  type ReviewView,
   type StudyDetailView,
 } from '../api.ts';
 import { AiPanel } from '../components/ai-panel.tsx';
+import type { Reviewed } from '../components/review-actions.tsx';
+import { StudyLinks } from '../components/study-links.tsx';
 import { BucketBadge } from '../components/bucket-badge.tsx';
 import { FundusViewer } from '../components/fundus-viewer.tsx';
 import { LesionLegend } from '../components/lesion-legend.tsx';
 import { OctViewer } from '../components/oct-viewer.tsx';
 import { regionMarks, type RegionMark } from '../findings.ts';
+import { latestReviewOf } from '../reviews.ts';
 import { navigate } from '../router.ts';
 
 /** SOP Class UID of Ophthalmic Photography 8 Bit Image Storage. */
@@ -139,16 +146,28 @@ export function StudyPage({
 }) {
   const [detail, setDetail] = useState<StudyDetailView | undefined>(undefined);
   const [findings, setFindings] = useState<FindingView[]>([]);
+  const [reviews, setReviews] = useState<ReviewView[]>([]);
   const [error, setError] = useState<string | undefined>(undefined);
   const [showMarks, setShowMarks] = useState(true);
 
   useEffect(() => {
     let current = true;
-    Promise.all([fetchStudy(studyInstanceUid), fetchFindings(studyInstanceUid)]).then(
-      ([loadedDetail, loadedFindings]) => {
+    // Reviews are for graders and ophthalmologists; a reader without the role sees the findings unreviewed.
+    const loadReviews = fetchReport(studyInstanceUid).then(
+      (report): ReviewView[] => [...report.reviews],
+      (failure: unknown) => {
+        if (failure instanceof ApiError && failure.status === 403) {
+          return [];
+        }
+        throw failure;
+      },
+    );
+    Promise.all([fetchStudy(studyInstanceUid), fetchFindings(studyInstanceUid), loadReviews]).then(
+      ([loadedDetail, loadedFindings, loadedReviews]) => {
         if (current) {
           setDetail(loadedDetail);
           setFindings(loadedFindings);
+          setReviews(loadedReviews);
         }
       },
       (failure: unknown) => {
@@ -161,6 +180,17 @@ export function StudyPage({
       current = false;
     };
   }, [studyInstanceUid, onUnauthorized]);
+
+  const latest = useMemo(() => latestReviewOf(reviews), [reviews]);
+  const onReviewed = useCallback((reviewed: Reviewed) => {
+    // The panel keeps showing the AI's own value; the review (and the reviewer's value) is shown beside it.
+    setFindings((previous) =>
+      previous.map((finding) =>
+        finding.id === reviewed.finding.id ? { ...finding, status: reviewed.finding.status } : finding,
+      ),
+    );
+    setReviews((previous) => [...previous, reviewed.review]);
+  }, []);
 
   const back = (
     <a
@@ -192,7 +222,8 @@ export function StudyPage({
       </main>
     );
   }
-  const marks = regionMarks(findings);
+  // A lesion finding the clinician rejected is no longer drawn as an AI mark (the panel still lists it).
+  const marks = regionMarks(findings.filter((finding) => finding.status !== 'rejected'));
   const ofEye = (eye: 'R' | 'L', sopClass: string): InstanceView[] =>
     detail.instancesByEye[eye].filter((instance) => instance.sopClassUid === sopClass);
   const hasPhotographs = eyes.some(({ eye }) => ofEye(eye, photographSopClass).length > 0);
@@ -201,6 +232,7 @@ export function StudyPage({
   return (
     <main className="study-page" data-testid="study-page" data-study-uid={studyInstanceUid}>
       {back}
+      <StudyLinks studyInstanceUid={studyInstanceUid} current="study" />
       <StudyHeader detail={detail} />
       <div className="study-body">
         <div className="viewers">
@@ -257,7 +289,7 @@ export function StudyPage({
           ) : null}
           {!hasPhotographs && !hasOct ? <p>No images this station can show yet.</p> : null}
         </div>
-        <AiPanel findings={findings} />
+        <AiPanel findings={findings} context={{ studyInstanceUid, latest, onReviewed, onUnauthorized }} />
       </div>
     </main>
   );
