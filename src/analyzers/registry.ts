@@ -7,6 +7,7 @@ import { FoveaError, validateManifest, type Analyzer } from './sdk/index.ts';
 
 /** Where each built-in analyzer's module is (its `analyzer` export). */
 export const builtInAnalyzers: Readonly<Record<string, URL>> = {
+  'dr-screening': new URL('./dr-screening/index.ts', import.meta.url),
   'fundus-quality': new URL('./fundus-quality/index.ts', import.meta.url),
   'oct-macula': new URL('./oct-macula/index.ts', import.meta.url),
   'vf-progression': new URL('./vf-progression/index.ts', import.meta.url),

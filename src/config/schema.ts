@@ -484,7 +484,7 @@ export const ConfigSchema = Type.Object(
               description: 'Gradability of colour fundus photographs',
               analyzers: ['fundus-quality'],
             },
-            'dr-screening': { description: 'Diabetic retinopathy screening', analyzers: [] },
+            'dr-screening': { description: 'Diabetic retinopathy screening', analyzers: ['dr-screening'] },
             'dme-quantification': {
               description: 'Macular OCT: thickness and fluid',
               analyzers: ['oct-macula'],

@@ -3,8 +3,10 @@
  * both eyes, and, when the findings hold a complete ETDRS macular grid for an eye (the eleven LOINC concepts of
  * CID 4285), the macular thickness report (TID 2124, `docs/conformance/dicom.md` §8.5), and, per OCT volume
  * whose raw output carries a run-length fluid mask (`fluidLabels`), a binary Segmentation of IRF, SRF and PED
- * referencing the B-scans (`docs/conformance/dicom.md` §8.5). UIDs derive from the analysis id and the report status, and the content date from
- * the analysis, so rebuilding after a crash gives the same bytes and the same SOP Instance UID.
+ * referencing the B-scans (`docs/conformance/dicom.md` §8.5), and per colour photograph with lesion positions a
+ * Color Softcopy Presentation State marking them (`lesion-overlays.ts`, §8.6). UIDs derive from the analysis id
+ * and the report status, and the content date from the analysis, so rebuilding after a crash gives the same
+ * bytes and the same SOP Instance UID.
  */
 import { readFile } from 'node:fs/promises';
 import { FoveaError } from '../core/errors.ts';
@@ -20,6 +22,7 @@ import {
 } from '../fhir/index.ts';
 import type { InstanceIndex } from '../core/instance-index.ts';
 import { decodeLabelRuns, isEncodedLabels } from '../imaging/index.ts';
+import { buildLesionOverlays } from './lesion-overlays.ts';
 import { uidFromName } from '../core/uid.ts';
 import {
   buildMacularThicknessReport,
@@ -50,7 +53,7 @@ export interface SourceInstance {
 /** An object to deliver. */
 export interface BuiltObject {
   /** `fhir`: a FHIR transaction Bundle (JSON bytes in `part10`), delivered to FHIR destinations only. */
-  readonly kind: 'sr' | 'kos' | 'seg' | 'fhir';
+  readonly kind: 'sr' | 'kos' | 'seg' | 'pr' | 'fhir';
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly seriesInstanceUid: string;
@@ -82,6 +85,10 @@ export async function buildResultObjects(
     report,
     ...(macular === undefined ? [] : [macular]),
     ...buildFluidSegmentations(analysis, sources, study, device),
+    ...(await buildLesionOverlays(analysis, sources, study, device, {
+      label: status,
+      at: analysis.provenance.finishedAt,
+    })),
   ];
 }
 
@@ -306,12 +313,19 @@ export interface ReplacedReport {
   readonly seriesInstanceUid: string;
 }
 
+/** An object of the previous version the new version replaces (a lesion overlay), by its UIDs and class. */
+export interface ReplacedObject extends ReplacedReport {
+  readonly sopClassUid: string;
+}
+
 /**
  * The objects that replace a delivered report once a clinician has reviewed it: a new SR (COMPLETE /
  * VERIFIED, with the verifier) that lists the replaced SR in its Predecessor Documents Sequence, and an IOCM
  * rejection note (KOS, "Rejected for Quality Reasons") asking a PACS that supports IOCM to hide the replaced
  * one. `revision` distinguishes successive corrections (1 for the first final version). The findings given are
- * the reviewed ones (accepted and modified; rejected findings left out).
+ * the reviewed ones (accepted and modified; rejected findings left out). Lesion overlays are redrawn from them
+ * (clinician-reviewed), and the previous version's overlays (`replacedOverlays`) are listed in the rejection
+ * note too, so a PACS that supports IOCM no longer shows marks the clinician rejected.
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.2.html (Predecessor Documents)
  */
 export async function buildReplacementObjects(
@@ -321,6 +335,7 @@ export async function buildReplacementObjects(
   verifier: VerifyingObserver,
   revision: number,
   device: DeviceIdentity = defaultDevice,
+  replacedOverlays: readonly ReplacedObject[] = [],
 ): Promise<BuiltObject[]> {
   const label = revision === 1 ? 'final' : `corrected-${revision}`;
   if (analysis.findings.length === 0) {
@@ -344,6 +359,11 @@ export async function buildReplacementObjects(
       },
     ],
   );
+  const overlays = await buildLesionOverlays(analysis, sources, study, device, {
+    label,
+    at: verifier.dateTime,
+    reviewedBy: verifier.name,
+  });
   const noteUid = uidFromName(`kos:${analysis.id}:${label}`);
   const note: BuiltObject = {
     kind: 'kos',
@@ -358,6 +378,7 @@ export async function buildReplacementObjects(
           sopClassUid: comprehensive3dSrSopClassUid,
           sopInstanceUid: replaced.sopInstanceUid,
         },
+        ...replacedOverlays,
       ],
       reason: 'quality',
       device,
@@ -369,7 +390,7 @@ export async function buildReplacementObjects(
       contentDateTime: verifier.dateTime,
     }),
   };
-  return [report, note];
+  return [report, ...overlays, note];
 }
 
 function buildReport(

@@ -23,7 +23,13 @@ import { idFromName, uidFromName } from '../core/uid.ts';
 import type { DeviceIdentity } from '../dicom/sr/index.ts';
 import { buildHl7ResultObjects, hl7SubjectOf } from './hl7-results.ts';
 import { queueObjects, type OutboxObject } from './outbox.ts';
-import { buildFhirResultObject, buildReplacementObjects, fhirSubjectOf } from './result-objects.ts';
+import { overlayUid } from './lesion-overlays.ts';
+import {
+  buildFhirResultObject,
+  buildReplacementObjects,
+  fhirSubjectOf,
+  type ReplacedObject,
+} from './result-objects.ts';
 
 /** What signing needs. */
 export interface SignOffDependencies {
@@ -72,11 +78,43 @@ export function signableAnalyses(analyses: readonly AnalysisRecord[]): AnalysisR
 }
 
 /** The SR a new version replaces: the preliminary one for revision 1, else the previous final version. */
+/** The label of the version a revision replaces. */
+function previousLabel(revision: number): string {
+  return revision === 1 ? 'preliminary' : revision === 2 ? 'final' : `corrected-${revision - 1}`;
+}
+
+/** The lesion overlays of the version a revision replaces that were written (they are in the result store). */
+async function replacedOverlays(
+  results: ResultStore,
+  analysis: AnalysisRecord,
+  revision: number,
+): Promise<ReplacedObject[]> {
+  const photographs = new Set(
+    analysis.findings.flatMap((finding) =>
+      finding.value.kind === 'region' ? [finding.value.sopInstanceUid] : [],
+    ),
+  );
+  const replaced: ReplacedObject[] = [];
+  for (const photograph of photographs) {
+    const written = await results.getResultObject(
+      overlayUid(analysis.id, photograph, previousLabel(revision)),
+    );
+    if (written !== undefined) {
+      replaced.push({
+        sopInstanceUid: written.sopInstanceUid,
+        seriesInstanceUid: written.seriesInstanceUid,
+        sopClassUid: written.sopClassUid,
+      });
+    }
+  }
+  return replaced;
+}
+
 function replacedReport(
   analysis: AnalysisRecord,
   revision: number,
 ): { sopInstanceUid: string; seriesInstanceUid: string } {
-  const label = revision === 1 ? 'preliminary' : revision === 2 ? 'final' : `corrected-${revision - 1}`;
+  const label = previousLabel(revision);
   return {
     sopInstanceUid: uidFromName(`sr:${analysis.id}:${label}`),
     seriesInstanceUid: uidFromName(`sr-series:${analysis.studyInstanceUid}:${analysis.analyzerId}`),
@@ -149,6 +187,7 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
             verifier,
             revision,
             deps.device,
+            await replacedOverlays(deps.results, analysis, revision),
           );
     if (deps.destinations.some((destination) => destination.protocol === 'fhir') && subject !== undefined) {
       objects.push(

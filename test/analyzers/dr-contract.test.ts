@@ -1,7 +1,7 @@
 /**
  * The dr-screening analyzer passes the SDK contract on a synthetic two-eye study (DICOM OP, decoded through the
  * spool pixel access), and its findings carry the ICDR classification with the per-eye LOINC concept, region
- * points inside the source image, and a triage suggestion. (It is not yet in the registry: see the README.)
+ * points inside the source image, and a triage suggestion; it declines greyscale OP images (an OCT's SLO).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,5 +78,23 @@ describe('dr-screening analyzer contract', () => {
         assert.ok(finding.value.points.every((value) => value >= 0 && value <= 640));
       }
     }
+  });
+
+  it('declines greyscale OP images (the infrared SLO of an OCT study): they are not colour fundus photographs', async () => {
+    const study = await generatePatientStudy({
+      seed: 79,
+      eyes: ['R', 'L'],
+      content: { fundus: false, octVolume: true },
+      octSize: { frames: 5, columns: 128, rows: 128 },
+    });
+    const folder = mkdtempSync(join(directory, 'oct-'));
+    const files = (await writeObjects(folder, study.objects)).filter((file) => file.endsWith('.dcm'));
+    const records = await readInstanceFiles(files);
+    assert.ok(
+      records.some((record) => record.modality === 'OP' && record.samplesPerPixel === 1),
+      'the OCT study has greyscale SLO photographs',
+    );
+    const slo = { ...assembleCase(study.study.studyInstanceUid, 'test', records, new Date()), priors: [] };
+    assert.equal(analyzer.isApplicable(slo).applicable, false);
   });
 });

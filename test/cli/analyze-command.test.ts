@@ -43,14 +43,27 @@ describe('fovea analyze', () => {
     const [entry] = json;
     assert.equal(entry!.studyInstanceUid, study.studyInstanceUid);
     for (const eye of ['R', 'L'] as const) {
-      assert.equal(entry!.eyes[eye].length, 1);
-      assert.equal(entry!.eyes[eye][0]!.value.kind, 'quality');
-      assert.equal(entry!.eyes[eye][0]!.value.verdict, 'gradable');
+      const quality = entry!.eyes[eye].filter((finding) => finding.analyzer.startsWith('fundus-quality'));
+      assert.equal(quality.length, 1);
+      assert.equal(quality[0]!.value.kind, 'quality');
+      assert.equal(quality[0]!.value.verdict, 'gradable');
+      assert.ok(
+        entry!.eyes[eye].some(
+          (finding) => finding.analyzer.startsWith('dr-screening') && finding.value.kind === 'classification',
+        ),
+        'and a DR grade from dr-screening',
+      );
     }
-    assert.equal(entry!.analyses[0]!.provenance.inputSopInstanceUids.length, 2);
-    assert.equal(entry!.written.length, 1);
+    const succeeded = entry!.analyses.filter((analysis) => analysis.status === 'succeeded');
+    assert.equal(succeeded.length, 2, 'fundus-quality and dr-screening');
+    for (const analysis of succeeded) {
+      assert.equal(analysis.provenance.inputSopInstanceUids.length, 2);
+    }
+    assert.ok(entry!.written.length >= 2, 'an SR per analysis (and lesion overlays)');
     if (requirePeer(t, 'dciodvfy')) {
-      assert.deepEqual(await dciodvfyErrors(readFileSync(entry!.written[0]!)), []);
+      for (const file of entry!.written) {
+        assert.deepEqual(await dciodvfyErrors(readFileSync(file)), [], file);
+      }
     }
   });
   it('analyses visual-field series exported as CSV, one object per patient and eye', async (t) => {

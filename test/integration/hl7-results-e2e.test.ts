@@ -3,16 +3,15 @@
  * an asyncio MLLP server on loopback that records what python3-hl7 parsed and answers AA):
  *
  * - A referable DR study (synthetic fundus photographs, ICDR 3 right eye; a Patient ID, issuer and name
- *   holding HL7 delimiters) is sent by STOW-RS to a gateway with MLLP destinations; dr-screening (assistive)
- *   analyses it — beside the gateway while dr-screening is not in the built-in registry, then published by
- *   the gateway exactly as its analysis step does — and the receiver gets one preliminary ORU^R01, checked
+ *   holding HL7 delimiters) is sent by STOW-RS to a gateway with MLLP destinations; the gateway's dr-screening
+ *   (assistive) analyses it and the receiver gets one preliminary ORU^R01, checked
  *   field by field as python3-hl7 read it (MSH-9, PID-3, OBR-4, each OBX-3/5/6/8/11). image-quality stays
  *   silent: nothing of it leaves. A receiver that answers AE twice, and one that is down at first, each end
  *   with exactly one accepted copy (same MSH-10) and one delivered delivery. After review and sign-off the
  *   same receiver gets the final ORU^R01 (OBR-25 F, the signer in OBR-32).
- * - Critical finding: the classical dr-screening does not grade the synthetic proliferative DR as PDR, so a
- *   stored analysis with a stat suggestion (PDR, right eye) is published through the gateway (the outbox
- *   level): the study is triaged stat, the alerts destination gets the ORU^R01 alert, the orders destination
+ * - Critical finding: the classical dr-screening does not grade the synthetic proliferative DR as PDR, so after
+ *   the gateway's own analysis of a study, a stored analysis with a stat suggestion (PDR, right eye) is
+ *   published through the gateway (the outbox level): the study is triaged stat, the alerts destination gets the ORU^R01 alert, the orders destination
  *   the ORM^O01 XO with priority STAT carrying the order numbers the gateway received over HL7 earlier.
  */
 import assert from 'node:assert/strict';
@@ -20,16 +19,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { AnalyzerPool } from '../../src/analyzers/host/index.ts';
-import { phaseFor } from '../../src/config/index.ts';
 import type { AnalysisRecord, Finding } from '../../src/core/finding.ts';
-import type { Logger } from '../../src/core/logger.ts';
 import type { Delivery } from '../../src/core/result-store.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import { encodeHl7Bytes, parseHl7, sendMllpMessage } from '../../src/hl7/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
-import { analyzeOffline, readInstanceFiles } from '../../src/pipeline/offline-analysis.ts';
 import { generatePatientStudy, writeObjects, type SynthPatient } from '../../src/synth/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
 import { bearer, getJson, startTestGateway, testIngestToken, waitFor } from '../peers/gateway.ts';
@@ -41,8 +35,6 @@ import {
   type ReceivedHl7,
 } from '../peers/hl7-receiver.ts';
 import { freePort, peerInstalled, requirePeer } from '../peers/peers.ts';
-
-const silent = pino({ level: 'silent' }) as unknown as Logger;
 
 interface WrittenStudy {
   readonly directory: string;
@@ -169,7 +161,6 @@ describe('HL7 v2 results through the outbox to python3-hl7', () => {
   let flaky: Hl7Receiver;
   let down: Hl7Receiver | undefined;
   let downPort = 0;
-  let pool: AnalyzerPool | undefined;
   const directories: string[] = [];
   let available = true;
 
@@ -210,7 +201,6 @@ describe('HL7 v2 results through the outbox to python3-hl7', () => {
     );
   });
   after(async () => {
-    await pool?.close();
     if (available) {
       await gateway.close();
       await database.dispose();
@@ -238,28 +228,16 @@ describe('HL7 v2 results through the outbox to python3-hl7', () => {
     );
   }
 
-  /** dr-screening's analysis of a study: the gateway's own, or run beside it and published by the gateway. */
-  async function drScreening(study: WrittenStudy): Promise<AnalysisRecord> {
-    const own = (): Promise<AnalysisRecord | undefined> =>
-      gateway.results
-        .listAnalyses(study.studyInstanceUid)
-        .then((analyses) => analyses.find((analysis) => analysis.analyzerId === 'dr-screening'));
-    if (gateway.analyzers.manifests.some((manifest) => manifest.id === 'dr-screening')) {
-      return waitFor(own, 120_000, 'the gateway’s dr-screening analysis');
-    }
-    pool ??= await AnalyzerPool.start({
-      spoolRoot: '/',
-      logger: silent,
-      modules: { 'dr-screening': new URL('../../src/analyzers/dr-screening/index.ts', import.meta.url) },
-    });
-    const [outcome] = await analyzeOffline(await readInstanceFiles(study.files), pool);
-    const made = outcome?.analyses.find((analysis) => analysis.record !== undefined)?.record;
-    assert.ok(made, `dr-screening gave no analysis: ${JSON.stringify(outcome?.analyses)}`);
-    const site = (await gateway.store.index.getStudy(study.studyInstanceUid))!.site;
-    const record: AnalysisRecord = { ...made, phase: phaseFor(gateway.config, 'dr-screening', site) };
-    await gateway.results.saveAnalysis(record);
-    await gateway.publish(record);
-    return record;
+  /** The gateway's own dr-screening analysis of a study. */
+  function drScreening(study: WrittenStudy): Promise<AnalysisRecord> {
+    return waitFor(
+      () =>
+        gateway.results
+          .listAnalyses(study.studyInstanceUid)
+          .then((analyses) => analyses.find((analysis) => analysis.analyzerId === 'dr-screening')),
+      120_000,
+      'the gateway’s dr-screening analysis',
+    );
   }
 
   it('delivers the preliminary ORU^R01 of a referable DR study, retries AE and a receiver that is down, then the final one on sign-off', async (t) => {
@@ -442,6 +420,13 @@ describe('HL7 v2 results through the outbox to python3-hl7', () => {
     });
     assert.equal(accepted.code, 'AA', 'the gateway recorded the order');
     await send(study);
+    const own = await drScreening(study);
+    await allDelivered(gateway, study.studyInstanceUid, 3);
+    assert.notEqual(
+      (await gateway.results.getTriage(study.studyInstanceUid))?.bucket,
+      'stat',
+      'the gateway’s own analysis does not make the study stat',
+    );
     const finishedAt = new Date();
     const provenance = {
       analyzerId: 'dr-screening',
@@ -490,12 +475,12 @@ describe('HL7 v2 results through the outbox to python3-hl7', () => {
     assert.ok(await gateway.results.saveAnalysis(record));
     await gateway.publish(record);
     assert.equal((await gateway.results.getTriage(study.studyInstanceUid))?.bucket, 'stat');
-    await allDelivered(gateway, study.studyInstanceUid, 5);
+    await allDelivered(gateway, study.studyInstanceUid, 8);
     await gateway.publish(record);
     assert.equal(
       (await mllpDeliveries(gateway, study.studyInstanceUid)).length,
-      5,
-      'publishing again adds nothing',
+      8,
+      'three results messages of each analysis, one alert, one priority update; publishing again adds nothing',
     );
 
     const [alert, ...moreAlerts] = messagesAbout(ris, study, 'ALERTS');
@@ -537,7 +522,11 @@ describe('HL7 v2 results through the outbox to python3-hl7', () => {
     );
 
     const results = messagesAbout(ris, study, 'RIS');
-    assert.equal(results.length, 1, 'and the ORU^R01 of the analysis');
-    assert.deepEqual(observations(results[0]!), [['71491-5', 'LN', 'R', '59276001', '', 'AA', 'P']]);
+    assert.deepEqual(
+      results.map((message) => pythonField(message, 'OBR', 1, 3)).sort(),
+      [analysisId, own.id].sort(),
+    );
+    const stored = results.find((message) => pythonField(message, 'OBR', 1, 3) === analysisId)!;
+    assert.deepEqual(observations(stored), [['71491-5', 'LN', 'R', '59276001', '', 'AA', 'P']]);
   });
 });

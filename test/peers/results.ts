@@ -1,6 +1,6 @@
 /**
- * Helpers for result tests: a synthetic two-eye fundus study on disk, the SRs Orthanc holds for a study, and
- * dciodvfy's error lines.
+ * Helpers for result tests: a synthetic two-eye fundus study on disk, the SRs (or other objects) Orthanc holds
+ * for a study, and dciodvfy's error lines.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,16 @@ export async function writeFundusStudy(
 }
 
 /** Orthanc's instance ids of the SR instances of a study (empty when the study is absent). */
-export async function orthancSrInstances(orthanc: OrthancPeer, studyInstanceUid: string): Promise<string[]> {
+export function orthancSrInstances(orthanc: OrthancPeer, studyInstanceUid: string): Promise<string[]> {
+  return orthancInstancesOf(orthanc, studyInstanceUid, 'SR');
+}
+
+/** Orthanc's instance ids of a study's instances of one modality (`SR`, `PR`, `SEG` …; empty when absent). */
+export async function orthancInstancesOf(
+  orthanc: OrthancPeer,
+  studyInstanceUid: string,
+  modality: string,
+): Promise<string[]> {
   const found = (await orthanc.rest('POST', '/tools/lookup', studyInstanceUid)) as {
     Type: string;
     ID: string;
@@ -45,17 +54,17 @@ export async function orthancSrInstances(orthanc: OrthancPeer, studyInstanceUid:
     ID: string;
     MainDicomTags: Record<string, string>;
   }[];
-  const srs: string[] = [];
+  const matching: string[] = [];
   for (const instance of instances) {
     const tags = (await orthanc.rest('GET', `/instances/${instance.ID}/simplified-tags`)) as Record<
       string,
       unknown
     >;
-    if (tags.Modality === 'SR') {
-      srs.push(instance.ID);
+    if (tags.Modality === modality) {
+      matching.push(instance.ID);
     }
   }
-  return srs;
+  return matching;
 }
 
 /** Downloads an Orthanc instance's Part 10 file. */

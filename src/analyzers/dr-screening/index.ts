@@ -82,10 +82,12 @@ export const manifest: AnalyzerManifest = {
   modelHash,
 };
 
+/** A colour fundus photograph: greyscale OP images (an OCT's infrared SLO, red-free photographs) are not graded. */
 function isPhotograph(instance: CaseInstance): boolean {
   return (
     instance.sopClassUid === ophthalmicPhotography8BitSopClassUid &&
-    (instance.modality === undefined || instance.modality === 'OP')
+    (instance.modality === undefined || instance.modality === 'OP') &&
+    instance.samplesPerPixel !== 1
   );
 }
 

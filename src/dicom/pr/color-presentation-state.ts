@@ -28,8 +28,11 @@ export const colorSoftcopyPresentationStateSopClassUid = SopClass.ColorSoftcopyP
 /** The most graphic layers one presentation state holds (the legend of text labels has room for this many). */
 export const maxPresentationLayers = 16;
 
-/** The phrase every Fovea presentation state carries in its Content Description. */
+/** The phrase an unreviewed Fovea presentation state carries in its Content Description. */
 export const aiNotReviewedStatement = 'AI-generated; not reviewed';
+
+/** The phrase of a presentation state whose marks a clinician reviewed (rejected marks left out). */
+export const aiReviewedStatement = 'AI-generated; clinician-reviewed';
 
 /** The patient and study of the source image (the same shape as the SEG and SR writers' source study). */
 export interface PrSourceStudy {
@@ -144,6 +147,11 @@ export interface ColorPresentationStateInput {
   readonly contentLabel: string;
   /** Content Creator's Name (PN); default `Fovea^<analyzer id>`. */
   readonly contentCreatorName?: string;
+  /**
+   * The clinician (PN) who reviewed the marks: the Content Description then says clinician-reviewed instead of
+   * not reviewed, and the reviewer is the Content Creator unless `contentCreatorName` is given.
+   */
+  readonly reviewedBy?: string;
   /** Default "AI lesion overlay (Fovea)". */
   readonly seriesDescription?: string;
   /** At least one, at most {@link maxPresentationLayers}; drawn in this order (the first at the bottom). */
@@ -290,9 +298,10 @@ function softwareVersions(device: PrDevice, algorithm: PrAlgorithm): string[] {
   return values;
 }
 
-function contentDescription(algorithm: PrAlgorithm): string {
-  const long = `${aiNotReviewedStatement} (${algorithm.analyzerId}@${algorithm.analyzerVersion})`;
-  return long.length <= 64 ? long : aiNotReviewedStatement;
+function contentDescription(algorithm: PrAlgorithm, reviewed: boolean): string {
+  const statement = reviewed ? aiReviewedStatement : aiNotReviewedStatement;
+  const long = `${statement} (${algorithm.analyzerId}@${algorithm.analyzerVersion})`;
+  return long.length <= 64 ? long : statement;
 }
 
 /**
@@ -404,8 +413,11 @@ export function buildColorPresentationStateDataset(input: ColorPresentationState
     SoftwareVersions: softwareVersions(device, algorithm),
     InstanceNumber: positiveInteger(input.instanceNumber, 'Instance Number'),
     ContentLabel: checkCodeString(input.contentLabel, 'Content Label'),
-    ContentDescription: contentDescription(algorithm),
-    ContentCreatorName: pn(input.contentCreatorName ?? `Fovea^${algorithm.analyzerId}`, 'ContentCreatorName'),
+    ContentDescription: contentDescription(algorithm, input.reviewedBy !== undefined),
+    ContentCreatorName: pn(
+      input.contentCreatorName ?? input.reviewedBy ?? `Fovea^${algorithm.analyzerId}`,
+      'ContentCreatorName',
+    ),
     PresentationCreationDate: formatDa(when),
     PresentationCreationTime: formatTm(when),
     ReferencedSeriesSequence: [

@@ -4,6 +4,7 @@
  */
 export {
   aiNotReviewedStatement,
+  aiReviewedStatement,
   buildColorPresentationState,
   buildColorPresentationStateDataset,
   circleGraphicData,
