@@ -9,7 +9,7 @@
  * a condition in the page.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,12 +17,21 @@ import type { Browser } from 'playwright-core';
 import { createAccount } from '../../src/api/index.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
+import { decodeLabelRuns, type EncodedLabels } from '../../src/imaging/index.ts';
+import { generatePatientStudy, writeObjects } from '../../src/synth/index.ts';
 import { makeOphthalmicTomography } from '../fixtures/dicom-files.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { startTestGateway, testIngestToken } from '../peers/gateway.ts';
+import { getJson, startTestGateway, testIngestToken, waitFor } from '../peers/gateway.ts';
 import { launchChromium, requireChromium } from './chromium.ts';
 import { keepScreenshots, sendDrStudies, signIn, waitForCount } from './station.ts';
 import { ensureWebBuilt } from './web-build.ts';
+
+/** What the OCT test reads of an analysis (admin view). */
+interface AnalysisBody {
+  analyzer: string;
+  status: string;
+  raw?: { eyes?: { sopInstanceUid: string; fluidLabels?: EncodedLabels }[] };
+}
 
 const username = 'browser-grader';
 const password = 'correct horse battery staple';
@@ -40,7 +49,7 @@ describe('review station in Chromium', () => {
     gateway = await startTestGateway(
       database,
       {},
-      { FOVEA_PHASES: 'dr-screening:assistive,image-quality:assistive' },
+      { FOVEA_PHASES: 'dr-screening:assistive,image-quality:assistive,dme-quantification:assistive' },
     );
     assert.ok(await createAccount(gateway.auth, username, password, ['grader']));
     client = new DicomWebClient({
@@ -162,8 +171,11 @@ describe('review station in Chromium', () => {
     browser ??= await launchChromium(executable);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page, gateway.httpUrl, username, password);
+    const noFluid = page.waitForResponse((response) => response.url().includes('/oct-fluid/'));
     await page.goto(`${gateway.httpUrl}/studies/${volume.studyInstanceUid}`);
     await waitForCount(page, 'img[data-testid="oct-bscan"]', 1, true);
+    assert.equal((await noFluid).status(), 404, 'no analysis masked this volume');
+    assert.equal(await page.getByTestId('fluid-legend').count(), 0);
     assert.match(
       (await page.getByTestId('oct-bscan').getAttribute('src')) ?? '',
       /frame=3/u,
@@ -178,5 +190,103 @@ describe('review station in Chromium', () => {
     assert.equal(answer.headers()['content-type'], 'image/jpeg');
     await waitForCount(page, 'img[data-testid="oct-bscan"][src*="frame=2"]', 1, true);
     await page.close();
+  });
+
+  it('draws the AI fluid over the OCT B-scans of a volume with subretinal fluid', async (t) => {
+    const executable = requireChromium(t);
+    if (executable === undefined) {
+      return;
+    }
+    const study = await generatePatientStudy({
+      seed: 6161,
+      eyes: ['R'],
+      content: { fundus: false, octVolume: true },
+      octSize: { frames: 25, columns: 384, rows: 496 },
+      findings: { R: { fluid: ['srf'] } },
+    });
+    const folder = mkdtempSync(join(tmpdir(), 'fovea-oct-fluid-'));
+    directories.push(folder);
+    const files = (await writeObjects(folder, study.objects)).filter((file) => file.endsWith('.dcm'));
+    const uid = study.study.studyInstanceUid;
+    assert.equal(
+      (
+        await client.storeInstances(
+          files.map((file) => readFileSync(file)),
+          uid,
+        )
+      ).status,
+      200,
+    );
+
+    // The mask the analysis kept, decoded here, is what the overlay must show.
+    const eye = await waitFor(
+      async () => {
+        const { body } = await getJson<AnalysisBody[]>(gateway, `/api/governance/studies/${uid}/analyses`);
+        const analysis = Array.isArray(body)
+          ? body.find((entry) => entry.analyzer.startsWith('oct-macula@') && entry.status === 'succeeded')
+          : undefined;
+        return analysis?.raw?.eyes?.find((entry) => entry.fluidLabels !== undefined);
+      },
+      180_000,
+      'the oct-macula analysis with a fluid mask',
+    );
+    const mask = decodeLabelRuns(eye.fluidLabels!);
+    const [frames, rows, columns] = eye.fluidLabels!.shape as [number, number, number];
+    const srfPixels = Array.from(
+      { length: frames },
+      (_, index) =>
+        mask.subarray(index * rows * columns, (index + 1) * rows * columns).filter((label) => label === 2)
+          .length,
+    );
+    const best = srfPixels.indexOf(Math.max(...srfPixels)) + 1;
+    assert.ok(srfPixels[best - 1]! > 0, 'the analysis found subretinal fluid');
+    const fluidPath = `/api/studies/${uid}/oct-fluid/${eye.sopInstanceUid}`;
+    const api = await getJson<{ framesWithFluid: number[]; runs: { fluid: string; length: number }[] }>(
+      gateway,
+      `${fluidPath}?frame=${best}`,
+    );
+    assert.equal(api.status, 200);
+    assert.equal(
+      api.body.runs.filter((run) => run.fluid === 'SRF').reduce((sum, run) => sum + run.length, 0),
+      srfPixels[best - 1],
+      'the runs cover exactly the mask',
+    );
+    assert.ok(api.body.framesWithFluid.includes(best));
+    assert.equal((await getJson(gateway, `${fluidPath}?frame=${frames + 1}`)).status, 400);
+    assert.equal((await getJson(gateway, `/api/studies/${uid}/oct-fluid/1.2.3.4`)).status, 404);
+
+    browser ??= await launchChromium(executable);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await signIn(page, gateway.httpUrl, username, password);
+    await page.goto(`${gateway.httpUrl}/studies/${uid}`);
+    await waitForCount(page, 'img[data-testid="oct-bscan"]', 1, true);
+    await page.getByTestId('fluid-legend').waitFor();
+    assert.equal(
+      await page.getByTestId('fluid-frame').count(),
+      api.body.framesWithFluid.length,
+      'a button per B-scan with fluid',
+    );
+    await page.locator(`[data-testid="fluid-frame"]:text-is("${best}")`).click();
+    await waitForCount(page, `img[data-testid="oct-bscan"][src*="frame=${best}&"]`, 1, true);
+    const layer = page.locator(`[data-testid="fluid-layer"][data-frame="${best}"]`);
+    await layer.waitFor();
+    assert.equal(
+      await layer.locator('[data-fluid="SRF"]').getAttribute('data-pixels'),
+      String(srfPixels[best - 1]),
+    );
+    const imageBox = await page.getByTestId('oct-bscan').boundingBox();
+    const layerBox = await layer.boundingBox();
+    assert.ok(imageBox !== null && layerBox !== null);
+    for (const side of ['x', 'y', 'width', 'height'] as const) {
+      assert.ok(Math.abs(imageBox[side] - layerBox[side]) < 1, `the layer covers the B-scan (${side})`);
+    }
+    const octShot = join(mkdtempSync(join(tmpdir(), 'fovea-oct-viewer-')), 'oct-viewer.png');
+    await page.locator('.oct-section').screenshot({ path: octShot });
+    await page.getByTestId('fluid-toggle').uncheck();
+    await waitForCount(page, '[data-testid="fluid-layer"]', 0);
+    await page.getByTestId('fluid-toggle').check();
+    await layer.waitFor();
+    await page.close();
+    keepScreenshots(t, [octShot]);
   });
 });

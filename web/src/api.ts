@@ -234,3 +234,42 @@ export async function fetchAudit(studyInstanceUid: string): Promise<AuditEventVi
   return (await getJson<{ events: AuditEventView[] }>(`${studyPath(studyInstanceUid)}/audit?limit=1000`))
     .events;
 }
+
+/** The AI's fluid on one OCT B-scan: horizontal pixel runs per fluid type, and the frames holding any fluid. */
+export interface OctFluidView {
+  readonly sopInstanceUid: string;
+  readonly eye: 'R' | 'L';
+  readonly analysisId: string;
+  readonly analyzer: string;
+  readonly aiGenerated: true;
+  readonly label: string;
+  readonly frames: number;
+  readonly rows: number;
+  readonly columns: number;
+  readonly framesWithFluid: readonly number[];
+  readonly frame: number;
+  readonly runs: readonly {
+    readonly fluid: 'IRF' | 'SRF' | 'PED';
+    readonly row: number;
+    readonly column: number;
+    readonly length: number;
+  }[];
+}
+
+/** The fluid mask of one B-scan (1-based frame), or undefined when no visible analysis masked the volume. */
+export async function fetchOctFluid(
+  studyInstanceUid: string,
+  sopInstanceUid: string,
+  frame: number,
+): Promise<OctFluidView | undefined> {
+  try {
+    return await getJson<OctFluidView>(
+      `${studyPath(studyInstanceUid)}/oct-fluid/${encodeURIComponent(sopInstanceUid)}?frame=${String(frame)}`,
+    );
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return undefined;
+    }
+    throw error;
+  }
+}

@@ -3,7 +3,8 @@
  * graders and ophthalmologists), the study's reviews and draft report (`GET /api/studies/{uid}/report`), and
  * sign-off (`POST /api/studies/{uid}/sign`, ophthalmologists), which makes the reviewed results final and
  * replaces the preliminary objects through the outbox. Silent-phase findings cannot be reviewed (they are never
- * shown). The audit hook records every request with its caller.
+ * shown). The audit hook records every request with its caller. The review station's OCT fluid overlay
+ * (`oct-fluid.ts`) is registered here too: it reads the same result store.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +24,7 @@ import {
 import { idFromName } from '../../core/uid.ts';
 import { findingView, visibleFindings } from '../result-views.ts';
 import { FindingViewSchema } from '../result-schemas.ts';
+import { registerOctFluidRoute } from './oct-fluid.ts';
 import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
 
 /** What a sign-off does (the pipeline's `signStudy`, injected by the gateway). */
@@ -123,6 +125,7 @@ function reviewView(review: FindingReview): ReviewView {
 export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
   const now = options.now ?? (() => new Date());
   return async (base) => {
+    registerOctFluidRoute(base, { results: options.results });
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
     app.post(

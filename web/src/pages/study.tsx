@@ -279,7 +279,12 @@ export function StudyPage({
                   ) : (
                     <div key={eye} className="eye-column">
                       {volumes.map((volume) => (
-                        <OctViewer key={volume.sopInstanceUid} instance={volume} eyeName={name} />
+                        <OctViewer
+                          key={volume.sopInstanceUid}
+                          studyInstanceUid={studyInstanceUid}
+                          instance={volume}
+                          eyeName={name}
+                        />
                       ))}
                     </div>
                   );
