@@ -37,6 +37,10 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
   const plane = new Float32Array(rows * columns);
   const fine = new Float32Array(rows * columns);
   const temp = new Float32Array(rows * columns);
+  const flat = new Float32Array(rows * columns);
+  const flatThin = new Float32Array(rows * columns);
+  const thin = new Float32Array(rows * columns);
+  const shift = new Int32Array(columns);
   const sums = new Float32Array(columns);
   const reference = new Float32Array(columns);
   const smoothReference = new Float32Array(columns);
@@ -46,6 +50,7 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
   const rpeRows = settings.rpeThicknessUm / umPerRow;
   const [smoothRows, smoothColumns] = settings.smoothing;
   const [fineRows, fineColumns] = settings.fineSmoothing;
+  const [thinRows, thinColumns] = settings.thinSmoothing;
   for (let f = 0; f < frames; f++) {
     const frameOffset = f * rows * columns;
     const line = (layer: number, c: number): number =>
@@ -67,7 +72,35 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
     }
     fine.set(plane.subarray(start, end), start);
     smoothPlane(fine.subarray(start, end), temp, sums, cropRows, columns, fineRows, fineColumns);
-    smoothPlane(plane.subarray(start, end), temp, sums, cropRows, columns, smoothRows, smoothColumns);
+    // The strong smoothing runs along the layers (the B-scan flattened to the ILM): across A-scans on a
+    // steep slope (the retina over a tall dome) it would mix a cyst with the tissue beside it.
+    let flatRows = 0;
+    for (let c = 0; c < columns; c++) {
+      shift[c] = Math.round(line(layerIndex.ILM, c)) - 6;
+      flatRows = Math.max(flatRows, endCropRow - shift[c]!);
+    }
+    flatRows = Math.min(rows, flatRows);
+    for (let r = 0; r < flatRows; r++) {
+      for (let c = 0; c < columns; c++) {
+        const source = Math.max(firstCropRow, Math.min(endCropRow - 1, r + shift[c]!));
+        flat[r * columns + c] = plane[source * columns + c]!;
+      }
+    }
+    flatThin.set(flat.subarray(0, flatRows * columns));
+    smoothPlane(flat, temp, sums, flatRows, columns, smoothRows, smoothColumns);
+    smoothPlane(flatThin, temp, sums, flatRows, columns, thinRows, thinColumns);
+    for (let r = firstCropRow; r < endCropRow; r++) {
+      for (let c = 0; c < columns; c++) {
+        const at = r - shift[c]!;
+        const i = r * columns + c;
+        if (at >= 0 && at < flatRows) {
+          plane[i] = flat[at * columns + c]!;
+          thin[i] = flatThin[at * columns + c]!;
+        } else {
+          thin[i] = plane[i]!;
+        }
+      }
+    }
     // The A-scan's RPE brightness: the brightest smoothed sample just below the inner RPE surface.
     for (let c = 0; c < columns; c++) {
       const top = Math.max(0, Math.floor(line(layerIndex.RPE, c)));
@@ -89,6 +122,7 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
     }
     for (let c = 0; c < columns; c++) {
       const threshold = settings.darkRatio * smoothReference[c]!;
+      const thinThreshold = settings.thinDarkRatio * smoothReference[c]!;
       const fineThreshold = settings.fineDarkRatio * smoothReference[c]!;
       const ilm = line(layerIndex.ILM, c);
       const elm = line(layerIndex.ELM, c);
@@ -100,7 +134,7 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
       const firstRow = (top: number): number => Math.max(0, Math.ceil(top - 0.5));
       const lastRow = (bottom: number): number => Math.min(rows - 1, Math.ceil(bottom - 0.5) - 1);
       for (let r = firstRow(ilm + 2); r <= lastRow(Math.min(elm, ez) - 1); r++) {
-        if (plane[r * columns + c]! < threshold) {
+        if (plane[r * columns + c]! < threshold || thin[r * columns + c]! < thinThreshold) {
           labels[frameOffset + r * columns + c] = fluidLabels.irf;
           heights[0] = heights[0]! + 1;
         }

@@ -9,14 +9,17 @@ export const parameters = {
     edge: [1, 2],
     /** Extra smoothing (rows, columns) used to find the bright RPE band. */
     band: [2, 6],
+    /** Smoothing (rows, along the A-scan only) of the brightness the RPE band path follows. */
+    bandPathRows: 2,
   },
   /** The RPE band lies at least this far below the ILM (µm; the RNFL above it can be as bright). */
   minimumRetinaUm: 110,
   paths: {
     /** Largest row change between neighbouring A-scans, and the cost per row of change (display units). */
     ilm: { maxStep: 4, stepPenalty: 1.5, darkAboveWeight: 1.2 },
-    rpeBand: { maxStep: 3, stepPenalty: 2 },
-    rpe: { maxStep: 3, stepPenalty: 1 },
+    /** The RPE band and surface may also climb steep walls (a tall PED) at `steepPenalty` per extra row. */
+    rpeBand: { smallStep: 3, smallPenalty: 2, steepPenalty: 10 },
+    rpe: { smallStep: 3, smallPenalty: 1, steepPenalty: 4 },
     bm: { maxStep: 1, stepPenalty: 1 },
     inner: { maxStep: 2, stepPenalty: 2, darkBelowWeight: 0.6 },
     /** 3-D consistency: a B-scan whose boundary departs from its neighbours' by more than this (rows)… */
@@ -60,6 +63,9 @@ export const parameters = {
     darkRatio: 0.0075,
     /** Box radii (rows, columns) of the smoothing before the threshold (linear intensity). */
     smoothing: [2, 3],
+    /** …and, for cysts a few rows high that the strong smoothing blurs away, a lighter one and a lower threshold. */
+    thinSmoothing: [1, 3],
+    thinDarkRatio: 0.005,
     /**
      * Below the photoreceptors (SRF) and under the RPE the contrast is high (fluid against outer segments
      * and RPE), so a finer smoothing and a higher threshold keep thin fluid.

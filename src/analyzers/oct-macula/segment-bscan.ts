@@ -6,6 +6,7 @@
  * @see https://doi.org/10.1364/OE.18.019413 (Chiu et al. 2010, §2.3–2.5; standards-reference §D.1)
  */
 import {
+  boxBlurColumns,
   createCoarseScratch,
   createPathScratch,
   refineExtremum,
@@ -17,6 +18,14 @@ import {
   type PathScratch,
 } from '../../imaging/index.ts';
 import { parameters } from './parameters.ts';
+import {
+  createSteepCoarseScratch,
+  createSteepPathScratch,
+  traceSteepCoarseToFine,
+  traceSteepPath,
+  type SteepCoarseScratch,
+  type SteepPathScratch,
+} from './steep-path.ts';
 
 /** The boundaries found, from the vitreous down (names as CID 4273 and the synthetic truth). */
 export const layerNames = [
@@ -55,8 +64,15 @@ export interface BScanWorkspace {
   readonly path: Int32Array;
   readonly paths: PathScratch;
   readonly coarse: CoarseScratch;
+  /** Paths that may climb the walls of a tall detachment (the RPE band and the inner RPE surface). */
+  readonly steep: SteepPathScratch;
+  readonly steepCoarse: SteepCoarseScratch;
   /** Row of the bright RPE band per column (integer). */
   readonly rpeBand: Int32Array;
+  /** The B-scan flattened to the ILM (smoothed), its vertical gradient, and each column's shift (rows). */
+  readonly flat: Float32Array;
+  readonly flatGradient: Float32Array;
+  readonly shift: Int32Array;
 }
 
 /** Allocates the buffers for B-scans of `rows × columns`. */
@@ -77,9 +93,59 @@ export function createBScanWorkspace(rows: number, columns: number): BScanWorksp
     path: new Int32Array(columns),
     paths: createPathScratch(rows, columns),
     coarse: createCoarseScratch(rows, columns),
+    steep: createSteepPathScratch(rows, columns),
+    steepCoarse: createSteepCoarseScratch(rows, columns),
     rpeBand: new Int32Array(columns),
+    flat: new Float32Array(size),
+    flatGradient: new Float32Array(size),
+    shift: new Int32Array(columns),
   };
 }
+
+/**
+ * Copies the B-scan flattened to the ILM into `workspace.flat` — row `r` of column `c` is image row
+ * `r + shift[c]`, the ILM lies on row `flatTop` — smooths it as the image is smoothed and takes its vertical
+ * gradient (`flatGradient`). Chiu 2010 flattens before filtering: smoothing across A-scans then runs along
+ * the layers, so a thin inner layer on a steep slope (the wall of the foveal pit, the retina over a tall
+ * dome) keeps its edges. Returns the flattened height (rows).
+ */
+function flattenToIlm(
+  pixels: Uint8Array,
+  workspace: BScanWorkspace,
+  ilm: Float32Array,
+  depth: number,
+): number {
+  const { rows, columns, flat, flatGradient, temp, sums, shift } = workspace;
+  const height = Math.min(rows, flatTop + depth);
+  for (let c = 0; c < columns; c++) {
+    shift[c] = Math.round(ilm[c]!) - flatTop;
+  }
+  for (let r = 0; r < height; r++) {
+    const base = r * columns;
+    for (let c = 0; c < columns; c++) {
+      const source = Math.max(0, Math.min(rows - 1, r + shift[c]!));
+      flat[base + c] = pixels[source * columns + c]!;
+    }
+  }
+  const [edgeRows, edgeColumns] = parameters.smoothing.edge;
+  smoothPlane(flat, temp, sums, height, columns, edgeRows, edgeColumns);
+  verticalGradient(flat, flatGradient, height, columns);
+  return height;
+}
+
+/** Running sums down each column: `prefix[r · columns + c]` = the sum of rows 0 … r − 1 of column `c`. */
+function sumColumns(values: Float32Array, prefix: Float32Array, rows: number, columns: number): void {
+  prefix.fill(0, 0, columns);
+  for (let r = 0; r < rows; r++) {
+    const base = r * columns;
+    for (let c = 0; c < columns; c++) {
+      prefix[base + columns + c] = prefix[base + c]! + values[base + c]!;
+    }
+  }
+}
+
+/** Rows of vitreous kept above the ILM in the flattened B-scan. */
+const flatTop = 8;
 
 /** Optional search bands from the neighbouring B-scans (3-D consistency), rows per column. */
 export interface BScanPrior {
@@ -109,9 +175,6 @@ export function segmentBScan(
   }
   const [edgeRows, edgeColumns] = parameters.smoothing.edge;
   smoothPlane(smooth, temp, sums, rows, columns, edgeRows, edgeColumns);
-  band.set(smooth);
-  const [bandRows, bandColumns] = parameters.smoothing.band;
-  smoothPlane(band, temp, sums, rows, columns, bandRows, bandColumns);
   verticalGradient(smooth, gradient, rows, columns);
 
   const offsets = parameters.offsets;
@@ -125,15 +188,7 @@ export function segmentBScan(
   const lineOf = (name: LayerName, c: number): number => out[layerIndex[name] * columns + c]!;
 
   // 1. ILM: dark-to-light edge with a dark vitreous above it.
-  for (let c = 0; c < columns; c++) {
-    prefix[c] = 0;
-  }
-  for (let r = 0; r < rows; r++) {
-    const base = r * columns;
-    for (let c = 0; c < columns; c++) {
-      prefix[base + columns + c] = prefix[base + c]! + smooth[base + c]!;
-    }
-  }
+  sumColumns(smooth, prefix, rows, columns);
   const ilmPath = parameters.paths.ilm;
   for (let r = 0; r < rows; r++) {
     const top = Math.max(0, r - 14);
@@ -185,19 +240,26 @@ export function segmentBScan(
       high[c] = Math.round(prior.rpeBand[c]! + prior.halfWidth);
     }
   }
-  const rpeBandPath = parameters.paths.rpeBand;
-  traceCoarseToFine(
-    band,
-    -1,
-    paths,
-    workspace.coarse,
-    low,
-    high,
-    rpeBandPath.maxStep,
-    rpeBandPath.stepPenalty,
-    6,
-    path,
+  // Steep steps allowed: the RPE over a tall detachment rises tens of rows between two A-scans. Its
+  // brightness is smoothed along the A-scan only, as smoothing across A-scans dims a steep RPE.
+  // (Only the rows below the search's top, with a margin for the coarse blocks, are needed.)
+  let pathTop = rows;
+  for (let c = 0; c < columns; c++) {
+    pathTop = Math.min(pathTop, low[c]!);
+  }
+  pathTop = Math.max(0, Math.min(rows - 1, pathTop - 8));
+  const pathStart = pathTop * columns;
+  const pathRows = parameters.smoothing.bandPathRows;
+  boxBlurColumns(
+    smooth.subarray(pathStart),
+    temp.subarray(pathStart),
+    rows - pathTop,
+    columns,
+    pathRows,
+    sums,
   );
+  boxBlurColumns(temp.subarray(pathStart), cost.subarray(pathStart), rows - pathTop, columns, pathRows, sums);
+  traceSteepCoarseToFine(cost, -1, workspace.steepCoarse, low, high, parameters.paths.rpeBand, 6, path);
   workspace.rpeBand.set(path);
   const rpeBand = workspace.rpeBand;
 
@@ -206,13 +268,21 @@ export function segmentBScan(
     low[c] = rpeBand[c]! - 8;
     high[c] = rpeBand[c]! + 1;
   }
-  const rpePath = parameters.paths.rpe;
-  tracePath(gradient, -1, paths, low, high, rpePath.maxStep, rpePath.stepPenalty, path);
+  traceSteepPath(gradient, -1, workspace.steep, low, high, parameters.paths.rpe, path);
   write('RPE', gradient);
 
   // 4. Bruch's membrane candidate: the outer (light-to-dark) edge of the smoothed RPE band, so that the
   //    interdigitation zone, which real devices resolve above the RPE, is not taken for the RPE's outer edge.
-  verticalGradient(band, cost, rows, columns);
+  let bandTop = rows;
+  for (let c = 0; c < columns; c++) {
+    bandTop = Math.min(bandTop, rpeBand[c]!);
+  }
+  bandTop = Math.max(0, Math.min(rows - 1, bandTop - 12));
+  const bandStart = bandTop * columns;
+  band.set(smooth.subarray(bandStart), bandStart);
+  const [bandRows, bandColumns] = parameters.smoothing.band;
+  smoothPlane(band.subarray(bandStart), temp, sums, rows - bandTop, columns, bandRows, bandColumns);
+  verticalGradient(band.subarray(bandStart), cost.subarray(bandStart), rows - bandTop, columns);
   for (let c = 0; c < columns; c++) {
     low[c] = Math.max(rpeBand[c]!, Math.floor(lineOf('RPE', c)) + 2);
     high[c] = rpeBand[c]! + 16;
@@ -230,44 +300,59 @@ export function segmentBScan(
   tracePath(gradient, -1, paths, low, high, inner.maxStep, inner.stepPenalty, path);
   write('EZ', gradient);
 
-  // 6. INL/OPL: dark-to-light, above the outer nuclear layer.
+  // 6. The layers between the ILM and the EZ in the B-scan flattened to the ILM, which they run along.
+  let depth = 0;
   for (let c = 0; c < columns; c++) {
-    low[c] = Math.ceil(lineOf('ILM', c)) + 2;
-    high[c] = Math.floor(lineOf('EZ', c)) - 12;
+    depth = Math.max(depth, lineOf('EZ', c) - lineOf('ILM', c));
   }
-  tracePath(gradient, -1, paths, low, high, inner.maxStep, inner.stepPenalty, path);
-  write('INL-OPL', gradient);
+  const ilmLine = out.subarray(layerIndex.ILM * columns, (layerIndex.ILM + 1) * columns);
+  const flatRows = flattenToIlm(pixels, workspace, ilmLine, Math.ceil(depth) + 2);
+  const { flat, flatGradient, shift } = workspace;
+  // One boundary: the best path through `sign · values` (flattened) between `from` and `to` (image rows).
+  const traceFlat = (
+    name: LayerName,
+    values: Float32Array,
+    sign: number,
+    from: (c: number) => number,
+    to: (c: number) => number,
+  ): void => {
+    for (let c = 0; c < columns; c++) {
+      low[c] = from(c) - shift[c]!;
+      high[c] = Math.min(flatRows - 1, to(c) - shift[c]!);
+    }
+    tracePath(values, sign, paths, low, high, inner.maxStep, inner.stepPenalty, path);
+    const line = layerIndex[name] * columns;
+    for (let c = 0; c < columns; c++) {
+      out[line + c] =
+        refineExtremum(flatGradient, path[c]!, c, flatRows, columns) + shift[c]! + 0.5 + offsets[name];
+    }
+  };
+  // INL/OPL: dark-to-light, above the outer nuclear layer.
+  const ilmBelow = (rows: number) => (c: number) => Math.ceil(lineOf('ILM', c)) + rows;
+  traceFlat('INL-OPL', flatGradient, -1, ilmBelow(2), (c) => Math.floor(lineOf('EZ', c)) - 12);
 
   // 7. Light-to-dark boundaries: OPL/ONL below INL/OPL, IPL/INL and RNFL/GCL above it.
-  for (let c = 0; c < columns; c++) {
-    low[c] = Math.ceil(lineOf('INL-OPL', c)) + 1;
-    high[c] = Math.floor(lineOf('EZ', c)) - 10;
-  }
-  tracePath(gradient, 1, paths, low, high, inner.maxStep, inner.stepPenalty, path);
-  write('OPL-ONL', gradient);
+  traceFlat(
+    'OPL-ONL',
+    flatGradient,
+    1,
+    (c) => Math.ceil(lineOf('INL-OPL', c)) + 1,
+    (c) => Math.floor(lineOf('EZ', c)) - 10,
+  );
   // The inner nuclear layer below IPL/INL is darker than the ganglion cell layer below RNFL/GCL.
-  for (let r = 0; r < rows; r++) {
-    const top = Math.min(rows, r + 2);
-    const bottom = Math.min(rows, r + 7);
+  sumColumns(flat, prefix, flatRows, columns);
+  for (let r = 0; r < flatRows; r++) {
+    const top = Math.min(flatRows, r + 2);
+    const bottom = Math.min(flatRows, r + 7);
     const scale = bottom > top ? inner.darkBelowWeight / (bottom - top) : 0;
     const base = r * columns;
     for (let c = 0; c < columns; c++) {
       cost[base + c] =
-        gradient[base + c]! + (prefix[bottom * columns + c]! - prefix[top * columns + c]!) * scale;
+        flatGradient[base + c]! + (prefix[bottom * columns + c]! - prefix[top * columns + c]!) * scale;
     }
   }
-  for (let c = 0; c < columns; c++) {
-    low[c] = Math.ceil(lineOf('ILM', c)) + 1;
-    high[c] = Math.floor(lineOf('INL-OPL', c)) - 2;
-  }
-  tracePath(cost, 1, paths, low, high, inner.maxStep, inner.stepPenalty, path);
-  write('IPL-INL', gradient);
-  for (let c = 0; c < columns; c++) {
-    low[c] = Math.ceil(lineOf('ILM', c)) + 1;
-    high[c] = Math.floor(lineOf('IPL-INL', c)) - 3;
-  }
-  tracePath(gradient, 1, paths, low, high, inner.maxStep, inner.stepPenalty, path);
-  write('RNFL-GCL', gradient);
+  traceFlat('IPL-INL', cost, 1, ilmBelow(1), (c) => Math.floor(lineOf('INL-OPL', c)) - 2);
+  traceFlat('RNFL-GCL', flatGradient, 1, ilmBelow(1), (c) => Math.floor(lineOf('IPL-INL', c)) - 3);
 
   // 8. ELM: the thin bright line between the outer nuclear layer and the ellipsoid zone.
   for (let c = 0; c < columns; c++) {
