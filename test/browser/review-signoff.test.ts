@@ -5,7 +5,8 @@
  * levels), a lesion finding is rejected with a reason (and refused without one), the rest accepted; the report
  * page shows the draft built from the reviewed findings, the text is edited and signed → the final SR in
  * Orthanc carries the modified grade and the signer as verifying observer and leaves the rejected finding out;
- * signing again gives a corrected revision that replaces it; the audit trail page lists every step. A grader
+ * after sign-off the grade is reviewed again, the draft taken again and signed: a corrected revision whose SR
+ * replaces the final one and carries the amended grade; the audit trail page lists every step. A grader
  * cannot sign and is refused the audit trail (the problem shown). Screenshots of the reviewed study, the report
  * page and the audit trail go to test-output/screenshots/. No fixed sleeps: every wait is for a selector, a
  * response or a condition.
@@ -150,7 +151,6 @@ describe('review station: review, report and sign-off in Chromium', () => {
       return;
     }
     const sent = await sendDrStudies(
-      t,
       gateway,
       new DicomWebClient({
         baseUrl: `${gateway.httpUrl}/dicomweb`,
@@ -251,8 +251,6 @@ describe('review station: review, report and sign-off in Chromium', () => {
       /final by Reader\^Dana \(dr-browser\)/u,
     );
     assert.equal(await page.getByTestId('sign-button').textContent(), 'Sign corrected revision');
-    const reportShot = join(shots, 'report-page.png');
-    await page.screenshot({ path: reportShot, fullPage: true });
 
     // The final SR in Orthanc: the modified grade, the signer, the rejected finding left out.
     const finals = await deliveredReports(orthanc, uid, signed.objects);
@@ -280,12 +278,43 @@ describe('review station: review, report and sign-off in Chromium', () => {
       'every other reviewed dr-screening finding is in the final SR',
     );
 
-    // Amending after sign-off: a corrected revision replacing the final one.
-    await textArea.fill(`${text}\nAddendum: patient informed by telephone.`);
+    // Amending after sign-off: the grade reviewed again on the study page, the draft taken again, signed as a
+    // corrected revision that replaces the final one.
+    await page.getByTestId('study-link-study').click();
+    await page.locator('[data-testid="study-signed"][data-revision="1"]').waitFor();
+    const amendLevel = 1;
+    await grade.getByTestId('review-modify').click();
+    await grade.getByTestId('modify-icdr').selectOption(String(amendLevel));
+    await review(page, () => grade.getByTestId('modify-save').click());
+    const amendMeaning = 'Mild nonproliferative';
+    await page
+      .locator('[data-key="icdr"][data-eye="R"] [data-testid="review-value"]')
+      .filter({ hasText: amendMeaning })
+      .waitFor();
+    await page.getByTestId('study-link-report').click();
+    await page.getByTestId('report-page').waitFor();
+    assert.equal(await textArea.inputValue(), text, 'the text as signed, to amend');
+    assert.equal(
+      await page.getByTestId('signer-name').inputValue(),
+      signerName,
+      'the name signed with before',
+    );
+    await page.getByTestId('report-reset').click();
+    const redraft = await textArea.inputValue();
+    assert.match(redraft, new RegExp(`Right eye: .*${amendMeaning}`, 'u'), redraft);
+    await textArea.fill(`${redraft}
+
+Amended: grade corrected after a second look.`);
     const amended = await sign(page, uid);
     assert.equal(amended.revision, 2);
     await page.locator('[data-testid="report-state"][data-revision="2"]').waitFor();
     await waitForCount(page, '[data-testid="sign-off"]', 2);
+    assert.match(
+      (await page.getByTestId('report-state').textContent()) ?? '',
+      /corrected \(revision 2\) by Reader\^Dana/u,
+    );
+    const reportShot = join(shots, 'report-page.png');
+    await page.screenshot({ path: reportShot, fullPage: true });
     const corrected = (await deliveredReports(orthanc, uid, amended.objects)).find((entry) =>
       entry.groups.some((group) => group.key === 'icdr'),
     );
@@ -296,9 +325,12 @@ describe('review station: review, report and sign-off in Chromium', () => {
       'the corrected SR replaces the final one',
     );
     assert.equal(corrected.verifiers[0]?.name, signerName);
+    const correctedGrade = corrected.groups.find((group) => group.key === 'icdr' && group.eye === 'R')?.value;
+    assert.ok(correctedGrade?.kind === 'classification');
+    assert.equal(correctedGrade.value.value, icdrCodes[amendLevel], 'the grade as amended');
 
     // The audit trail: every step, once the audit log has recorded the last one (it is written after the answer).
-    const reviewCount = total;
+    const reviewCount = total + 1;
     await waitFor(
       async () => {
         const { body } = await getJson<{ events: { action: string; target: string }[] }>(
@@ -326,8 +358,8 @@ describe('review station: review, report and sign-off in Chromium', () => {
           step['data-target']?.endsWith(suffix) === true &&
           step['data-outcome'] === 'success',
       ).length;
-    assert.equal(count('view', '/:StudyInstanceUID'), 1, 'the study opened');
-    assert.equal(count('view', '/findings'), 1, 'the findings viewed');
+    assert.equal(count('view', '/:StudyInstanceUID'), 2, 'the study opened (to review, to amend)');
+    assert.equal(count('view', '/findings'), 2, 'the findings viewed');
     assert.equal(count('post', '/review'), reviewCount, 'every review decision');
     assert.ok(count('view', '/report') >= 2, 'the report viewed');
     assert.equal(count('post', '/sign'), 2, 'signed and amended');
@@ -339,7 +371,7 @@ describe('review station: review, report and sign-off in Chromium', () => {
     await history.first().waitFor();
     const decisions = (await attributesOf(history, ['data-decision'])).map((row) => row['data-decision']);
     assert.equal(decisions.length, reviewCount);
-    assert.equal(decisions.filter((decision) => decision === 'modify').length, 1);
+    assert.equal(decisions.filter((decision) => decision === 'modify').length, 2, 'modified, then amended');
     assert.equal(decisions.filter((decision) => decision === 'reject').length, 1);
     assert.match((await page.getByTestId('review-history').textContent()) ?? '', new RegExp(reason, 'u'));
     const auditShot = join(shots, 'audit-trail.png');

@@ -1,8 +1,7 @@
 /**
  * The review station in Debian's Chromium (playwright-core), against a real gateway: a referable DR study and a
- * normal one are sent by STOW-RS and analysed (dr-screening and image-quality assistive; dr-screening beside the
- * gateway while it is not registered, see dr-screening.ts); a grader signs in
- * through the page, sees the referable study first with its bucket, opens it, and sees both fundus photographs
+ * normal one are sent by STOW-RS and analysed by the gateway (dr-screening and image-quality assistive); a grader
+ * signs in through the page, sees the referable study first with its bucket, opens it, and sees both fundus photographs
  * rendered by the gateway with the AI's lesion marks over them (toggled off and on, zoomed). An OCT volume's
  * B-scans page with the slider. Screenshots of the worklist and the fundus viewer are written to a temporary
  * folder and copied to test-output/screenshots/. No fixed sleeps: every wait is for a selector, a response or
@@ -71,7 +70,7 @@ describe('review station in Chromium', () => {
     if (executable === undefined) {
       return;
     }
-    const { referable, normal } = await sendDrStudies(t, gateway, client, [4242, 4243]);
+    const { referable, normal } = await sendDrStudies(gateway, client, [4242, 4243]);
     directories.push(referable.directory, normal.directory);
 
     browser = await launchChromium(executable);

@@ -1,8 +1,8 @@
 /**
  * What the review-station browser tests share: signing in through the page, waiting for elements in the page
  * (a function, not a string: the station's CSP forbids the eval a string predicate needs), a referable and a
- * normal DR study sent by STOW-RS and triaged (dr-screening in the gateway, or beside it while it is not
- * registered), and keeping screenshots in test-output/screenshots/.
+ * normal DR study sent by STOW-RS and triaged by the gateway's own dr-screening analysis, and keeping
+ * screenshots in test-output/screenshots/.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -13,7 +13,6 @@ import type { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { getJson, waitFor } from '../peers/gateway.ts';
 import { writeFundusStudy } from '../peers/results.ts';
-import { analyseBesideGateway, gatewayRunsDrScreening } from './dr-screening.ts';
 import { repositoryRoot } from './web-build.ts';
 
 /** Where screenshots are kept after a run (gitignored). */
@@ -70,11 +69,10 @@ interface WorklistBody {
 }
 
 /**
- * Sends a referable DR study (right eye ICDR 3) and a normal one by STOW-RS and waits until both are triaged;
- * dr-screening runs beside the gateway when the gateway does not run it (said in a diagnostic).
+ * Sends a referable DR study (right eye ICDR 3) and a normal one by STOW-RS and waits until the gateway has
+ * analysed (dr-screening and image-quality, given a visible phase by the caller) and triaged both.
  */
 export async function sendDrStudies(
-  t: TestContext,
   gateway: Gateway,
   client: DicomWebClient,
   seeds: readonly [number, number],
@@ -87,14 +85,6 @@ export async function sendDrStudies(
       study.studyInstanceUid,
     );
     assert.equal(stored.status, 200);
-  }
-  if (gatewayRunsDrScreening(gateway)) {
-    t.diagnostic('dr-screening ran in the gateway');
-  } else {
-    t.diagnostic(
-      'dr-screening is not registered in the gateway yet: it ran beside it (test/browser/dr-screening.ts)',
-    );
-    await analyseBesideGateway(gateway, [normal, referable]);
   }
   const worklist = await waitFor(
     async () => {

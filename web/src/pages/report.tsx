@@ -43,7 +43,11 @@ export function ReportPage({
           setReport(loaded);
           setLoadError(undefined);
           if (resetText) {
-            setText(loaded.signOffs.at(-1)?.text ?? loaded.draft);
+            const last = loaded.signOffs.at(-1);
+            setText(last?.text ?? loaded.draft);
+            if (last?.signer === session.username) {
+              setSignerName(last.signerName);
+            }
           }
         },
         (failure: unknown) => {
@@ -53,7 +57,7 @@ export function ReportPage({
         },
       );
     },
-    [studyInstanceUid, onUnauthorized],
+    [studyInstanceUid, session.username, onUnauthorized],
   );
 
   useEffect(() => {

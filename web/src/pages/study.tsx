@@ -12,7 +12,9 @@ import {
   fetchStudy,
   type FindingView,
   type InstanceView,
+  type ReportView,
   type ReviewView,
+  type SignOffView,
   type StudyDetailView,
 } from '../api.ts';
 import { AiPanel } from '../components/ai-panel.tsx';
@@ -147,27 +149,29 @@ export function StudyPage({
   const [detail, setDetail] = useState<StudyDetailView | undefined>(undefined);
   const [findings, setFindings] = useState<FindingView[]>([]);
   const [reviews, setReviews] = useState<ReviewView[]>([]);
+  const [signed, setSigned] = useState<SignOffView | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [showMarks, setShowMarks] = useState(true);
 
   useEffect(() => {
     let current = true;
     // Reviews are for graders and ophthalmologists; a reader without the role sees the findings unreviewed.
-    const loadReviews = fetchReport(studyInstanceUid).then(
-      (report): ReviewView[] => [...report.reviews],
+    const loadReport = fetchReport(studyInstanceUid).then(
+      (report): ReportView | undefined => report,
       (failure: unknown) => {
         if (failure instanceof ApiError && failure.status === 403) {
-          return [];
+          return undefined;
         }
         throw failure;
       },
     );
-    Promise.all([fetchStudy(studyInstanceUid), fetchFindings(studyInstanceUid), loadReviews]).then(
-      ([loadedDetail, loadedFindings, loadedReviews]) => {
+    Promise.all([fetchStudy(studyInstanceUid), fetchFindings(studyInstanceUid), loadReport]).then(
+      ([loadedDetail, loadedFindings, loadedReport]) => {
         if (current) {
           setDetail(loadedDetail);
           setFindings(loadedFindings);
-          setReviews(loadedReviews);
+          setReviews([...(loadedReport?.reviews ?? [])]);
+          setSigned(loadedReport?.signOffs.at(-1));
         }
       },
       (failure: unknown) => {
@@ -234,6 +238,13 @@ export function StudyPage({
       {back}
       <StudyLinks studyInstanceUid={studyInstanceUid} current="study" />
       <StudyHeader detail={detail} />
+      {signed === undefined ? null : (
+        <p className="study-signed" data-testid="study-signed" data-revision={signed.revision}>
+          Report signed (revision {signed.revision}) by {signed.signerName},{' '}
+          {new Date(signed.signedAt).toLocaleString()}. A changed review needs a corrected revision: sign
+          again on the Report tab.
+        </p>
+      )}
       <div className="study-body">
         <div className="viewers">
           {hasPhotographs ? (
