@@ -191,7 +191,7 @@ describe('review station in Chromium', () => {
     await page.close();
   });
 
-  it('draws the AI fluid over the OCT B-scans of a volume with subretinal fluid', async (t) => {
+  it('draws the AI fluid over the OCT B-scans of a volume with subretinal fluid; a measurement is modified', async (t) => {
     const executable = requireChromium(t);
     if (executable === undefined) {
       return;
@@ -279,6 +279,29 @@ describe('review station in Chromium', () => {
     for (const side of ['x', 'y', 'width', 'height'] as const) {
       assert.ok(Math.abs(imageBox[side] - layerBox[side]) < 1, `the layer covers the B-scan (${side})`);
     }
+    // A measurement is modified with a number in its unit (an empty value is refused in the page).
+    const cst = page.locator('[data-testid="ai-finding"][data-key="cst"][data-eye="R"]');
+    await cst.getByTestId('review-modify').click();
+    const amount = cst.getByTestId('modify-number');
+    assert.ok(Number(await amount.inputValue()) > 0, "the AI's CST as the starting value");
+    await amount.fill('');
+    await cst.getByTestId('modify-save').click();
+    await cst.getByRole('alert').filter({ hasText: 'Enter a number.' }).waitFor();
+    await amount.fill('312.5');
+    const reviewAnswer = page.waitForResponse((response) => response.url().endsWith('/review'));
+    await cst.getByTestId('modify-save').click();
+    assert.equal((await reviewAnswer).status(), 200);
+    await page.locator('[data-key="cst"][data-eye="R"][data-status="modified"]').waitFor();
+    assert.match((await cst.getByTestId('review-value').textContent()) ?? '', /: 312\.5 um/u);
+    const reviewed = await getJson<{ findings: { key: string; eye: string; value: { value?: number } }[] }>(
+      gateway,
+      `/api/studies/${uid}/report`,
+    );
+    assert.equal(
+      reviewed.body.findings.find((finding) => finding.key === 'cst' && finding.eye === 'R')?.value.value,
+      312.5,
+      'the reviewer value recorded',
+    );
     const octShot = join(mkdtempSync(join(tmpdir(), 'fovea-oct-viewer-')), 'oct-viewer.png');
     await page.locator('.oct-section').screenshot({ path: octShot });
     await page.getByTestId('fluid-toggle').uncheck();

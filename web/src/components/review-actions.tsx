@@ -165,7 +165,6 @@ function ModifyForm({
           <input
             type="number"
             step="any"
-            required
             data-testid="modify-number"
             value={amount}
             onChange={(event) => {
@@ -347,7 +346,12 @@ export function ReviewActions({
       ) : null}
       {mode === 'modify' ? (
         <ModifyForm
-          finding={finding}
+          finding={
+            // Start from the value as last modified, so a second modification edits the reviewer's value.
+            review?.decision === 'modify' && review.value !== undefined
+              ? { ...finding, value: { ...review.value } }
+              : finding
+          }
           busy={busy}
           onSubmit={(value) => {
             send({ decision: 'modify', value });
