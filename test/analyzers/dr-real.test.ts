@@ -84,10 +84,10 @@ describe('dr-screening on real photographs', { skip }, () => {
         `${(tp / (tp + fn)).toFixed(4)}, specificity ${(tn / (tn + fp)).toFixed(4)}, AUC ${auc.toFixed(4)}`,
     );
     assert.ok(accuracy > 0.9 && auc > 0.85);
-    await t.test('accuracy ≥ 0.94', { todo: 'the line detector here reaches about 0.93' }, () => {
+    await t.test('accuracy ≥ 0.94', { todo: 'the line detector here reaches about 0.936' }, () => {
       assert.ok(accuracy >= 0.94);
     });
-    await t.test('AUC ≥ 0.93', { todo: 'the line detector here reaches about 0.92' }, () => {
+    await t.test('AUC ≥ 0.93', { todo: 'the line detector here reaches about 0.919' }, () => {
       assert.ok(auc >= 0.93);
     });
   });

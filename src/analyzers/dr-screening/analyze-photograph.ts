@@ -2,7 +2,7 @@
  * One colour fundus photograph from pixels to evidence: field of view, vessels, optic disc and fovea, lesions,
  * and the per-eye evidence the grading rules take, with every position in source pixels.
  */
-import { dilateMask, type DecodedFrame } from '../../imaging/index.ts';
+import { dilateMask, type DecodedFrame, type Mask, type Plane } from '../../imaging/index.ts';
 import type { EyeEvidence, Quadrant } from './grade.ts';
 import { findLandmarks } from './landmarks.ts';
 import {
@@ -10,6 +10,7 @@ import {
   haemorrhagesByQuadrant,
   vesselLikeMask,
   type DetectedLesion,
+  type LesionContext,
   type LesionType,
 } from './lesions.ts';
 import { parameters } from './parameters.ts';
@@ -61,6 +62,11 @@ export interface PhotographWorkings {
   readonly vesselImage: WorkingImage;
   readonly vessels: VesselMap;
   readonly lesionImage: WorkingImage;
+  /** The lesion detectors' inputs at the lesion scale. */
+  readonly normalisedGreen: Plane;
+  readonly lesionField: Mask;
+  readonly vesselLike: Mask;
+  readonly context: LesionContext;
 }
 
 function evidenceOf(lesions: readonly DetectedLesion[]): EyeEvidence {
@@ -180,7 +186,7 @@ export function analyzePhotograph(
     reasons.push('low-contrast');
   }
   if (workings !== undefined) {
-    workings.value = { vesselImage, vessels, lesionImage };
+    workings.value = { vesselImage, vessels, lesionImage, normalisedGreen, lesionField, vesselLike, context };
   }
   return {
     field,

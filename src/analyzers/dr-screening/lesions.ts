@@ -1,7 +1,8 @@
 /**
  * Lesion detection on the working image's green channel divided by its local background: dark compact
  * components that are not vessel-like are red lesions (microaneurysms when smaller than 125 µm, haemorrhages
- * otherwise, pre-retinal haemorrhage when larger than ~0.6 disc diameters); bright components away from the
+ * otherwise, pre-retinal haemorrhage when wider than ~0.35 disc diameters and nearly black in green: blood in
+ * front of the retina hides it, a cluster of intraretinal haemorrhages does not); bright components away from the
  * disc are hard exudates (small, sharp) or cotton-wool spots (large, soft); a dense mesh of thin dark
  * non-vessel pixels is new vessels (at the disc: NVD, elsewhere: NVE). Sizes are in disc diameters (DD ≈
  * 1.8 mm), the unit the grading rules use. "Vessel-like" uses the line detector's directional means: on a
@@ -180,7 +181,7 @@ export function detectLesions(
     }
     if (
       component.major / component.minor > settings.maxElongation &&
-      diameter < settings.preretinalMinDd * dd
+      diameter < settings.elongatedMinDd * dd
     ) {
       continue;
     }
@@ -192,7 +193,7 @@ export function detectLesions(
     }
     const confidence = ramp(component.max, settings.redPeak, settings.redPeak);
     const type: LesionType =
-      diameter >= settings.preretinalMinDd * dd
+      diameter >= settings.preretinalMinDd * dd && component.mean >= settings.preretinalMinDarkness
         ? 'preretinal-haemorrhage'
         : diameter < maPx
           ? 'microaneurysm'
