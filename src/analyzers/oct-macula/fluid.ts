@@ -41,6 +41,8 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
   const flatThin = new Float32Array(rows * columns);
   const thin = new Float32Array(rows * columns);
   const shift = new Int32Array(columns);
+  const stack = new Int32Array(rows * columns);
+  const members = new Int32Array(rows * columns);
   const sums = new Float32Array(columns);
   const reference = new Float32Array(columns);
   const smoothReference = new Float32Array(columns);
@@ -51,6 +53,7 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
   const [smoothRows, smoothColumns] = settings.smoothing;
   const [fineRows, fineColumns] = settings.fineSmoothing;
   const [thinRows, thinColumns] = settings.thinSmoothing;
+  const edgeColumns = 2 * smoothColumns;
   for (let f = 0; f < frames; f++) {
     const frameOffset = f * rows * columns;
     const line = (layer: number, c: number): number =>
@@ -133,7 +136,9 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
       // Voxel row r is inside [top, bottom) when its centre r + 0.5 is.
       const firstRow = (top: number): number => Math.max(0, Math.ceil(top - 0.5));
       const lastRow = (bottom: number): number => Math.min(rows - 1, Math.ceil(bottom - 0.5) - 1);
-      for (let r = firstRow(ilm + 2); r <= lastRow(Math.min(elm, ez) - 1); r++) {
+      // Within the strong smoothing's reach of the B-scan's side edges its window is one-sided: no seeds there.
+      const irfEnd = c < edgeColumns || c >= columns - edgeColumns ? -1 : lastRow(Math.min(elm, ez) - 1);
+      for (let r = firstRow(ilm + 2); r <= irfEnd; r++) {
         if (plane[r * columns + c]! < threshold || thin[r * columns + c]! < thinThreshold) {
           labels[frameOffset + r * columns + c] = fluidLabels.irf;
           heights[0] = heights[0]! + 1;
@@ -197,6 +202,18 @@ export function segmentFluid(volume: OctVolume, segmentation: VolumeSegmentation
         line(layerIndex.ILM, c) + 2,
         Math.min(line(layerIndex.ELM, c), line(layerIndex.EZ, c)) - 1,
       ]);
+    counts[1] -= removeSmallComponents(
+      labels,
+      frameOffset,
+      firstCropRow,
+      endCropRow,
+      columns,
+      fluidLabels.irf,
+      {
+        stack,
+        members,
+      },
+    );
   }
   return {
     labels,
@@ -253,4 +270,70 @@ function growIntraretinal(
     added += grown.length;
   }
   return added;
+}
+
+/**
+ * Removes the components of `label` (4-connected within the B-scan, rows `firstRow` … `endRow` − 1) smaller
+ * than `parameters.fluid.minComponentVoxels`: specks of dark tissue, not cysts. Returns the voxels removed.
+ */
+function removeSmallComponents(
+  labels: Uint8Array,
+  frameOffset: number,
+  firstRow: number,
+  endRow: number,
+  columns: number,
+  label: number,
+  scratch: { readonly stack: Int32Array; readonly members: Int32Array },
+): number {
+  const { stack, members } = scratch;
+  const minimum = parameters.fluid.minComponentVoxels;
+  const start = frameOffset + firstRow * columns;
+  const end = frameOffset + endRow * columns;
+  // Visited voxels are marked with the label's complement (255 − label) until the whole B-scan is done.
+  const visited = 255 - label;
+  let removed = 0;
+  for (let seed = start; seed < end; seed++) {
+    if (labels[seed] !== label) {
+      continue;
+    }
+    let size = 0;
+    let top = 0;
+    stack[top++] = seed;
+    labels[seed] = visited;
+    while (top > 0) {
+      const at = stack[--top]!;
+      members[size++] = at;
+      const column = (at - frameOffset) % columns;
+      const push = (next: number): void => {
+        if (labels[next] === label) {
+          labels[next] = visited;
+          stack[top++] = next;
+        }
+      };
+      if (column > 0) {
+        push(at - 1);
+      }
+      if (column < columns - 1) {
+        push(at + 1);
+      }
+      if (at - columns >= start) {
+        push(at - columns);
+      }
+      if (at + columns < end) {
+        push(at + columns);
+      }
+    }
+    if (size < minimum) {
+      for (let k = 0; k < size; k++) {
+        labels[members[k]!] = fluidLabels.none;
+      }
+      removed += size;
+    }
+  }
+  for (let at = start; at < end; at++) {
+    if (labels[at] === visited) {
+      labels[at] = label;
+    }
+  }
+  return removed;
 }

@@ -3,7 +3,7 @@
  * of its JSON, so changing any of them changes the hash.
  */
 export const parameters = {
-  version: 1,
+  version: 2,
   smoothing: {
     /** Box radii (rows, columns) of the two-pass smoothing used for edges. */
     edge: [1, 2],
@@ -12,6 +12,8 @@ export const parameters = {
     /** Smoothing (rows, along the A-scan only) of the brightness the RPE band path follows. */
     bandPathRows: 2,
   },
+  /** Where the ILM rises or falls by this many rows per A-scan and more, it is placed on the A-scan's own profile. */
+  ilmOnSteepWalls: { steepSlopeRows: 2, searchRows: 6 },
   /** The RPE band lies at least this far below the ILM (µm; the RNFL above it can be as bright). */
   minimumRetinaUm: 110,
   paths: {
@@ -75,8 +77,8 @@ export const parameters = {
     /** Intraretinal fluid grows this many voxel steps into neighbours darker than this on the fine plane. */
     growRounds: 2,
     growDarkRatio: 0.012,
-    /** Components smaller than this many voxels are speckle, not fluid. */
-    minComponentVoxels: 40,
+    /** Intraretinal fluid components (4-connected in a B-scan) smaller than this are dark specks, not cysts. */
+    minComponentVoxels: 12,
     /** A PED column counts when it is at least this many rows high, an SRF column at least `minSrfRows`. */
     minHeightRows: 2,
     minSrfRows: 2,

@@ -133,6 +133,51 @@ function flattenToIlm(
   return height;
 }
 
+/**
+ * Where the inner surface is steep (a dome's or cyst bulge's wall), smoothing across A-scans blurs its edge
+ * over many rows and the path cuts the corner into the vitreous; there the ILM is placed again on the
+ * A-scan's own profile (smoothed along it only): the strongest dark-to-light step within a few rows.
+ */
+function refineSteepIlm(pixels: Uint8Array, workspace: BScanWorkspace, ilm: Float32Array): void {
+  const { rows, columns } = workspace;
+  const { steepSlopeRows, searchRows } = parameters.ilmOnSteepWalls;
+  const found = workspace.temp;
+  for (let c = 0; c < columns; c++) {
+    found[c] = ilm[c]!;
+    const left = ilm[Math.max(0, c - 1)]!;
+    const right = ilm[Math.min(columns - 1, c + 1)]!;
+    if (Math.abs(right - left) < 2 * steepSlopeRows) {
+      continue;
+    }
+    const centre = Math.floor(ilm[c]!);
+    const from = Math.max(3, centre - searchRows);
+    const to = Math.min(rows - 4, centre + searchRows);
+    // Edge strength at row r: rows r + 1 … r + 3 minus rows r − 3 … r − 1 (centred on r, as the gradient).
+    const step = (r: number): number =>
+      pixels[(r + 1) * columns + c]! +
+      pixels[(r + 2) * columns + c]! +
+      pixels[(r + 3) * columns + c]! -
+      pixels[(r - 1) * columns + c]! -
+      pixels[(r - 2) * columns + c]! -
+      pixels[(r - 3) * columns + c]!;
+    let best = -Infinity;
+    let bestRow = centre;
+    for (let r = from; r <= to; r++) {
+      const value = step(r);
+      if (value > best) {
+        best = value;
+        bestRow = r;
+      }
+    }
+    const a = step(bestRow - 1);
+    const d = step(bestRow + 1);
+    const denominator = a - 2 * best + d;
+    const shift = denominator === 0 ? 0 : Math.max(-0.5, Math.min(0.5, (0.5 * (a - d)) / denominator));
+    found[c] = bestRow + shift + 0.5 + parameters.offsets.ILM;
+  }
+  ilm.set(found.subarray(0, columns));
+}
+
 /** Running sums down each column: `prefix[r · columns + c]` = the sum of rows 0 … r − 1 of column `c`. */
 function sumColumns(values: Float32Array, prefix: Float32Array, rows: number, columns: number): void {
   prefix.fill(0, 0, columns);
@@ -226,6 +271,7 @@ export function segmentBScan(
     tracePath(cost, 1, paths, low, high, ilmPath.maxStep, ilmPath.stepPenalty, path);
   }
   write('ILM', gradient);
+  refineSteepIlm(pixels, workspace, out.subarray(0, columns));
 
   // 2. The bright RPE band: the brightest smooth path well below the ILM (the RNFL can be as bright).
   for (let c = 0; c < columns; c++) {

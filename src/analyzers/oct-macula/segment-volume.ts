@@ -209,6 +209,32 @@ function placeBruchsMembrane(
 }
 
 /**
+ * Smooths the inner retina (ILM → IPL/INL) across neighbouring B-scans (weights 1, 2, 1): a surface
+ * smoothness between B-scans as in Garvin 2009. Its thickness is what the fovea is found from, and at the
+ * bottom of the pit it is a row or two, so a row of noise in one B-scan moves the pit.
+ */
+function smoothInnerAcrossFrames(boundaries: Float32Array, frames: number, columns: number): void {
+  const layers = layerNames.length;
+  const at = (f: number, layer: number, c: number): number => (f * layers + layer) * columns + c;
+  const thickness = new Float32Array(frames * columns);
+  for (let f = 0; f < frames; f++) {
+    for (let c = 0; c < columns; c++) {
+      thickness[f * columns + c] =
+        boundaries[at(f, layerIndex['IPL-INL'], c)]! - boundaries[at(f, layerIndex.ILM, c)]!;
+    }
+  }
+  for (let f = 1; f < frames - 1; f++) {
+    for (let c = 0; c < columns; c++) {
+      const smooth =
+        0.25 * thickness[(f - 1) * columns + c]! +
+        0.5 * thickness[f * columns + c]! +
+        0.25 * thickness[(f + 1) * columns + c]!;
+      boundaries[at(f, layerIndex['IPL-INL'], c)] = boundaries[at(f, layerIndex.ILM, c)]! + smooth;
+    }
+  }
+}
+
+/**
  * Segments every B-scan of a volume with 3-D consistency, and places Bruch's membrane under elevations.
  * `signal` (optional) is checked between B-scans.
  */
@@ -277,6 +303,7 @@ export function segmentVolume(volume: OctVolume, signal?: AbortSignal): VolumeSe
         );
       }
     }
+    smoothInnerAcrossFrames(boundaries, frames, columns);
   }
   return { frames, columns, boundaries, researchedFrames: researched, elevated };
 }
