@@ -3,8 +3,8 @@
  * components that are not vessel-like are red lesions (microaneurysms when smaller than 125 µm, haemorrhages
  * otherwise, pre-retinal haemorrhage when wider than ~0.35 disc diameters and nearly black in green: blood in
  * front of the retina hides it, a cluster of intraretinal haemorrhages does not); bright components away from the
- * disc are hard exudates (small, sharp) or cotton-wool spots (large, soft); a dense mesh of thin dark
- * non-vessel pixels is new vessels (at the disc: NVD, elsewhere: NVE). Sizes are in disc diameters (DD ≈
+ * disc are hard exudates (small, sharp) or cotton-wool spots (large, soft). New vessels are not detected (see
+ * README: no rule tried separated them from normal structure). Sizes are in disc diameters (DD ≈
  * 1.8 mm), the unit the grading rules use. "Vessel-like" uses the line detector's directional means: on a
  * vessel the crossing direction leaves the vessel, in a round lesion every direction stays dark.
  * @see https://doi.org/10.1016/S0161-6420(03)00475-5 (ICDR lesion definitions)
@@ -134,7 +134,6 @@ export function detectLesions(
   const bright = new Float32Array(width * height);
   const redMask: Mask = { width, height, data: new Uint8Array(width * height) };
   const brightMask: Mask = { width, height, data: new Uint8Array(width * height) };
-  const darkAny: Mask = { width, height, data: new Uint8Array(width * height) };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -146,9 +145,6 @@ export function detectLesions(
       bright[i] = value - 1;
       const fromDisc = Math.hypot(x + 0.5 - context.discX, y + 0.5 - context.discY) / dd;
       const fromFovea = Math.hypot(x + 0.5 - context.foveaX, y + 0.5 - context.foveaY) / dd;
-      if (dark[i] > settings.newVesselLevel && vesselLike.data[i] === 0) {
-        darkAny.data[i] = 1;
-      }
       if (
         dark[i] > settings.redLevel &&
         vesselLike.data[i] === 0 &&
@@ -210,83 +206,7 @@ export function detectLesions(
     const type: LesionType = cottonWool ? 'cotton-wool-spot' : 'hard-exudate';
     lesions.push(lesionOf(type, component, ramp(component.max, peak, peak), context));
   }
-  lesions.push(...detectNewVessels(darkAny, field, context));
   return lesions;
-}
-
-/**
- * New vessels: thin dark non-vessel pixels (dark, with a non-dark pixel on both sides horizontally or
- * vertically) counted in windows of `newVesselWindowDd`; a window denser than the threshold is a new-vessel
- * mesh, at the disc when within one disc diameter of it.
- */
-function detectNewVessels(darkAny: Mask, field: Mask, context: LesionContext): DetectedLesion[] {
-  const settings = parameters.lesions;
-  const { width, height, data } = darkAny;
-  const step = Math.max(2, Math.round(settings.newVesselWindowDd * context.discDiameter));
-  const columns = Math.ceil(width / step);
-  const rows = Math.ceil(height / step);
-  const thin = new Float32Array(columns * rows);
-  const inside = new Float32Array(columns * rows);
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      const cell = Math.floor(y / step) * columns + Math.floor(x / step);
-      if (field.data[i] !== 0) {
-        inside[cell]!++;
-      }
-      if (data[i] === 0) {
-        continue;
-      }
-      const horizontal = data[i - 1] === 0 && data[i + 1] === 0;
-      const vertical = data[i - width] === 0 && data[i + width] === 0;
-      if (horizontal || vertical) {
-        thin[cell]!++;
-      }
-    }
-  }
-  const found: DetectedLesion[] = [];
-  let bestDisc: { density: number; cell: number } | undefined;
-  let bestElsewhere: { density: number; cell: number } | undefined;
-  for (let cell = 0; cell < thin.length; cell++) {
-    if (inside[cell]! < 0.8 * step * step) {
-      continue;
-    }
-    const density = thin[cell]! / inside[cell]!;
-    if (density < settings.newVesselDensity) {
-      continue;
-    }
-    const cx = ((cell % columns) + 0.5) * step;
-    const cy = (Math.floor(cell / columns) + 0.5) * step;
-    const atDisc = Math.hypot(cx - context.discX, cy - context.discY) < context.discDiameter;
-    if (atDisc && (bestDisc === undefined || density > bestDisc.density)) {
-      bestDisc = { density, cell };
-    } else if (!atDisc && (bestElsewhere === undefined || density > bestElsewhere.density)) {
-      bestElsewhere = { density, cell };
-    }
-  }
-  for (const [type, best] of [
-    ['new-vessels-disc', bestDisc],
-    ['new-vessels-elsewhere', bestElsewhere],
-  ] as const) {
-    if (best === undefined) {
-      continue;
-    }
-    const x = ((best.cell % columns) + 0.5) * step;
-    const y = (Math.floor(best.cell / columns) + 0.5) * step;
-    const radius = step / 2;
-    const distance = Math.max(0, Math.hypot(x - context.foveaX, y - context.foveaY) - radius);
-    found.push({
-      type,
-      x,
-      y,
-      radius,
-      areaPx: step * step,
-      confidence: ramp(best.density, settings.newVesselDensity, settings.newVesselDensity),
-      quadrant: quadrantOf(context, x, y),
-      distanceToFoveaDd: distance / context.discDiameter,
-    });
-  }
-  return found;
 }
 
 function touches(component: Component, mask: Mask): boolean {

@@ -98,12 +98,6 @@ export const parameters = {
     preretinalMinDarkness: 0.5,
     /** Cotton-wool spot when a bright lesion's equivalent diameter is at least this (DD). */
     cottonWoolMinDd: 0.17,
-    /** New vessels: thin dark pixels darker than 1 − this … */
-    newVesselLevel: 0.12,
-    /** … counted in square windows of this side (DD) … */
-    newVesselWindowDd: 0.35,
-    /** … more than this share of the window. */
-    newVesselDensity: 0.12,
   },
   grading: {
     /** Hard exudates within this many DD of the foveal centre involve the centre (500 µm of a 1.8 mm disc). */
