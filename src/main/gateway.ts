@@ -10,6 +10,8 @@ import type { Logger as PinoLogger } from 'pino';
 import {
   buildApi,
   createPrometheusMetrics,
+  RenderedImages,
+  stationFundusSize,
   type ConfiguredToken,
   type ExplainView,
   type HealthView,
@@ -178,6 +180,29 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   });
   await ingest.recover(config.defaultSite);
   await spool.pruneOrigins(3_600_000);
+  const instanceFile = async (uid: string): Promise<string | undefined> => {
+    const spoolPath = await instanceSpoolPath(store.sql, uid);
+    return spoolPath === undefined ? undefined : spool.resolve(spoolPath);
+  };
+  const renderedImages = new RenderedImages({ instanceFile });
+  /** Renders a routed study's colour photographs for the review station before anyone opens the study. */
+  const warmPhotographs = async (studyInstanceUid: string): Promise<void> => {
+    try {
+      const photographs = (await store.index.listInstances(studyInstanceUid)).filter(
+        (instance) => instance.modality === 'OP' && instance.samplesPerPixel === 3,
+      );
+      await renderedImages.warm(
+        photographs.map((instance) => ({
+          sopInstanceUid: instance.sopInstanceUid,
+          frame: 1,
+          maxSize: stationFundusSize,
+          format: 'image/jpeg' as const,
+        })),
+      );
+    } catch {
+      // Warming is an optimisation: a reader's own request renders (and reports) whatever failed here.
+    }
+  };
   const assembler = new Assembler({
     index: store.index,
     routing: config.routing,
@@ -185,8 +210,9 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     sweepIntervalMs: config.assembly.sweepIntervalSeconds * 1000,
     logger: log.child({ component: 'assembly' }),
     metrics,
-    onRouted: () => {
+    onRouted: (studyInstanceUid) => {
       dispatcher.trigger();
+      void warmPhotographs(studyInstanceUid);
     },
   });
   assemblerRef.current = assembler;
@@ -415,12 +441,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
         ),
     },
     context: patientContext,
-    images: {
-      instanceFile: async (uid) => {
-        const spoolPath = await instanceSpoolPath(store.sql, uid);
-        return spoolPath === undefined ? undefined : spool.resolve(spoolPath);
-      },
-    },
+    images: { instanceFile, renderer: renderedImages },
     audit: auditLog,
     auth: {
       store: authStore,

@@ -74,7 +74,8 @@ for (const backend of await testBackends()) {
     const start = (phase: string): Promise<Gateway> =>
       startTestGateway(database, testSettings, {
         FOVEA_PACS_DIMSE: `${orthanc!.aeTitle}@127.0.0.1:${orthanc!.dicomPort}`,
-        FOVEA_PHASES: `image-quality:${phase}`,
+        // dr-screening off: these tests are about image-quality's results (counts, phases, triage).
+        FOVEA_PHASES: `image-quality:${phase},dr-screening:off`,
       });
 
     it('delivers a preliminary SR with per-eye quality findings to Orthanc (assistive)', async (t) => {

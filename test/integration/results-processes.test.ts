@@ -71,7 +71,10 @@ describe('results across processes', () => {
     }
     const database = await createTestDatabase('pglite');
     databases.push(database);
-    const env = { FOVEA_CONFIG: writeConfig(database, orthanc, 5), FOVEA_PHASES: 'image-quality:assistive' };
+    const env = {
+      FOVEA_CONFIG: writeConfig(database, orthanc, 5),
+      FOVEA_PHASES: 'image-quality:assistive,dr-screening:off',
+    };
     await orthanc.stop();
     const first = await spawnGateway(database, env);
     gateways.push(first);
@@ -126,7 +129,7 @@ describe('results across processes', () => {
       databases.push(database);
       const env = {
         FOVEA_CONFIG: writeConfig(database, orthanc, 2),
-        FOVEA_PHASES: 'image-quality:assistive',
+        FOVEA_PHASES: 'image-quality:assistive,dr-screening:off',
       };
       const a = await spawnGateway(database, env);
       const b = await spawnGateway(database, env);

@@ -75,7 +75,7 @@ export const modelHash = createHash('sha256')
 /** The analyzer's manifest. */
 export const manifest: AnalyzerManifest = {
   id: 'oct-macula',
-  version: '0.2.0',
+  version: '0.3.0',
   displayName: 'Macular OCT: layers, ETDRS thickness and fluid',
   intendedUse:
     'Measures retinal thickness on the ETDRS grid and quantifies intraretinal fluid, subretinal fluid and ' +
