@@ -3,7 +3,8 @@
  * gets its preliminary DiagnosticReport and Observations in a FHIR R4 server on loopback (the in-memory
  * third-party server of test/peers/fhir.ts, which validates every resource it stores; the test validates them
  * again with two validators); a server answering 503 is retried and still ends with one copy; after review and
- * sign-off the same resources are final and a Provenance records the signer.
+ * sign-off the same resources are final and a Provenance records the signer. A referable DR study graded by the
+ * gateway's dr-screening gets a valid DR severity Observation per eye (LOINC 71491-5 / 71490-7, bodySite).
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -139,5 +140,61 @@ describe('FHIR results through the outbox', () => {
     );
     assert.equal(provenance.length, 1);
     assert.deepEqual(validateFhir(provenance[0]), []);
+  });
+
+  it('delivers a referable DR study as valid Observations (DR severity per eye) and a DiagnosticReport', async (t) => {
+    if (!requirePeer(t, 'dcmtk')) {
+      return;
+    }
+    const drDatabase = await createTestDatabase('pglite');
+    const drGateway = await startTestGateway(
+      drDatabase,
+      { 'fhir.deliverResults': true },
+      { FOVEA_PHASES: 'dr-screening:assistive', FOVEA_FHIR_URL: fhir.baseUrl },
+    );
+    try {
+      const study = await writeFundusStudy(4242, 768, { R: { icdr: 3 }, L: { icdr: 0 } });
+      directories.push(study.directory);
+      await storescuSend(drGateway.dicomPort, study.files);
+      const uid = study.studyInstanceUid;
+      const report = await waitFor(
+        async () => (await reportsOf(uid))[0],
+        180_000,
+        'the DR screening DiagnosticReport in the FHIR server',
+      );
+      assert.equal(report.status, 'preliminary');
+      assert.equal((await drGateway.results.getTriage(uid))?.bucket, 'referable');
+      const observations = await Promise.all(
+        (report.result as { reference: string }[]).map(async ({ reference }) => {
+          const [type, id] = reference.split('/');
+          return (await fhir.read(type!, id!))!;
+        }),
+      );
+      for (const resource of [report, ...observations]) {
+        assert.deepEqual(
+          validateFhir(resource),
+          [],
+          `${String(resource.resourceType)}/${String(resource.id)}`,
+        );
+      }
+      const severity = (loinc: string) =>
+        observations.find((observation) =>
+          (observation.code as { coding: { system: string; code: string }[] }).coding.some(
+            (coding) => coding.system === 'http://loinc.org' && coding.code === loinc,
+          ),
+        );
+      const right = severity('71491-5');
+      const left = severity('71490-7');
+      assert.ok(right && left, 'a DR severity Observation per eye');
+      assert.equal((right.bodySite as { coding: { code: string }[] }).coding[0]!.code, '362503005');
+      assert.equal((left.bodySite as { coding: { code: string }[] }).coding[0]!.code, '362502000');
+      t.diagnostic(
+        `right eye: ${JSON.stringify((right.valueCodeableConcept as { coding: unknown[] }).coding[0])}; ` +
+          `${observations.length} Observations`,
+      );
+    } finally {
+      await drGateway.close();
+      await drDatabase.dispose();
+    }
   });
 });
