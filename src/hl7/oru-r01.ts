@@ -24,11 +24,13 @@ import {
   foveaApplication,
   foveaCodingSystem,
   hl7Segment,
+  hl7SegmentOf,
   outboundMessage,
   outboundMsh,
   outboundPid,
   type Hl7ComponentValue,
   type Hl7Endpoints,
+  type Hl7FieldValue,
   type Hl7PatientInput,
 } from './outbound.ts';
 import { formatHl7Timestamp } from './ack.ts';
@@ -296,40 +298,16 @@ export function buildOruR01(input: OruR01Input): Hl7Message {
     outboundMsh(input.endpoints, ['ORU', 'R01', 'ORU_R01'], input.controlId, input.messageDateTime),
     outboundPid(input.patient),
     hl7Segment('ORC', ['RE', undefined, filler]),
-    hl7Segment('OBR', [
-      '1',
-      undefined,
-      filler,
-      [analysis.useCase, input.useCaseText ?? analysis.useCase, foveaCodingSystem],
-      undefined,
-      undefined,
-      observed,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      study.accessionNumber,
-      undefined,
-      undefined,
-      undefined,
-      formatHl7Timestamp(input.messageDateTime),
-      undefined,
-      undefined,
-      resultStatus,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      verifier === undefined ? undefined : [['', verifier[0], verifier[1]]],
-    ]),
+    hl7SegmentOf('OBR', {
+      1: '1',
+      3: filler,
+      4: [analysis.useCase, input.useCaseText ?? analysis.useCase, foveaCodingSystem],
+      7: observed,
+      18: study.accessionNumber,
+      22: formatHl7Timestamp(input.messageDateTime),
+      25: resultStatus,
+      32: verifier === undefined ? undefined : [['', verifier[0], verifier[1]]],
+    }),
     nte(
       1,
       `AI-generated result of ${analysis.analyzerId}@${analysis.analyzerVersion} ` +
@@ -346,27 +324,20 @@ export function buildOruR01(input: OruR01Input): Hl7Message {
     const bucket = mostUrgent([finding.triage?.bucket, input.flags?.get(finding.id)]);
     setId += 1;
     segments.push(
-      hl7Segment('OBX', [
-        String(setId),
-        observation.type,
-        observation.code,
-        subId(finding.eye, observation.code[0]!),
-        observation.value,
-        observation.unit,
-        undefined,
-        abnormalFlagOf(bucket),
-        undefined,
-        undefined,
-        status !== 'preliminary' && finding.status === 'rejected' ? 'D' : resultStatus,
-        undefined,
-        undefined,
-        observed,
-        undefined,
-        undefined,
-        { repetitions: observation.qualifier === undefined ? [method] : [method, observation.qualifier] },
-        equipment,
-        analysed,
-      ]),
+      hl7SegmentOf('OBX', {
+        1: String(setId),
+        2: observation.type,
+        3: observation.code,
+        4: subId(finding.eye, observation.code[0]!),
+        5: observation.value,
+        6: observation.unit,
+        8: abnormalFlagOf(bucket),
+        11: status !== 'preliminary' && finding.status === 'rejected' ? 'D' : resultStatus,
+        14: observed,
+        17: { repetitions: observation.qualifier === undefined ? [method] : [method, observation.qualifier] },
+        18: equipment,
+        19: analysed,
+      }),
     );
     const note = [
       ...observation.note,
@@ -379,6 +350,35 @@ export function buildOruR01(input: OruR01Input): Hl7Message {
     }
   }
   return outboundMessage(segments);
+}
+
+/** An OBX of the critical-finding alert: abnormal flag `AA`, status `P` (not reviewed). */
+function alertObx(obx: {
+  readonly setId: number;
+  readonly type: string;
+  readonly code: Hl7FieldValue;
+  readonly subId: string;
+  readonly value: Hl7FieldValue;
+  readonly unit?: Hl7FieldValue;
+  readonly observed: string | undefined;
+  readonly method: Hl7FieldValue;
+  readonly equipment: Hl7FieldValue;
+  readonly analysed: string;
+}): Hl7Segment {
+  return hl7SegmentOf('OBX', {
+    1: String(obx.setId),
+    2: obx.type,
+    3: obx.code,
+    4: obx.subId,
+    5: obx.value,
+    6: obx.unit,
+    8: 'AA',
+    11: 'P',
+    14: obx.observed,
+    17: obx.method,
+    18: obx.equipment,
+    19: obx.analysed,
+  });
 }
 
 /**
@@ -405,48 +405,20 @@ export function buildCriticalFindingAlert(input: CriticalAlertInput): Hl7Message
     outboundMsh(input.endpoints, ['ORU', 'R01', 'ORU_R01'], input.controlId, input.messageDateTime),
     outboundPid(input.patient),
     hl7Segment('ORC', ['RE', undefined, filler]),
-    hl7Segment('OBR', [
-      '1',
-      undefined,
-      filler,
-      ['CRITICAL-FINDING', 'Critical finding suggested by AI', foveaCodingSystem],
-      undefined,
-      undefined,
-      observed,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      input.study.accessionNumber,
-      undefined,
-      undefined,
-      undefined,
-      at,
-      undefined,
-      undefined,
-      'P',
-    ]),
+    hl7SegmentOf('OBR', {
+      1: '1',
+      3: filler,
+      4: ['CRITICAL-FINDING', 'Critical finding suggested by AI', foveaCodingSystem],
+      7: observed,
+      18: input.study.accessionNumber,
+      22: at,
+      25: 'P',
+    }),
     nte(
       1,
       'AI-generated critical-finding alert: not reviewed by a clinician; review the images with priority.',
     ),
-    hl7Segment('TQ1', [
-      '1',
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      ['S', 'Stat', 'HL70485'],
-    ]),
+    hl7SegmentOf('TQ1', { 1: '1', 9: ['S', 'Stat', 'HL70485'] }),
   ];
   const subId = subIdAllocator();
   let setId = 0;
@@ -458,53 +430,34 @@ export function buildCriticalFindingAlert(input: CriticalAlertInput): Hl7Message
     const reasonCode = ['CRITICAL-REASON', 'Critical finding reason (AI)', foveaCodingSystem];
     setId += 1;
     segments.push(
-      hl7Segment('OBX', [
-        String(setId),
-        'ST',
-        reasonCode,
-        subId(reason.eye, reasonCode[0]!),
-        reason.reason,
-        undefined,
-        undefined,
-        'AA',
-        undefined,
-        undefined,
-        'P',
-        undefined,
-        undefined,
+      alertObx({
+        setId,
+        type: 'ST',
+        code: reasonCode,
+        subId: subId(reason.eye, reasonCode[0]!),
+        value: reason.reason,
         observed,
-        undefined,
-        undefined,
         method,
         equipment,
-        at,
-      ]),
+        analysed: at,
+      }),
     );
     if (reason.finding !== undefined) {
       const observation = observationOf(reason.finding);
       setId += 1;
       segments.push(
-        hl7Segment('OBX', [
-          String(setId),
-          observation.type,
-          observation.code,
-          subId(reason.eye, observation.code[0]!),
-          observation.value,
-          observation.unit,
-          undefined,
-          'AA',
-          undefined,
-          undefined,
-          'P',
-          undefined,
-          undefined,
+        alertObx({
+          setId,
+          type: observation.type,
+          code: observation.code,
+          subId: subId(reason.eye, observation.code[0]!),
+          value: observation.value,
+          unit: observation.unit,
           observed,
-          undefined,
-          undefined,
           method,
           equipment,
-          formatHl7Timestamp(reason.finding.provenance.finishedAt),
-        ]),
+          analysed: formatHl7Timestamp(reason.finding.provenance.finishedAt),
+        }),
       );
     }
   }

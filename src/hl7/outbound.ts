@@ -50,6 +50,18 @@ export function hl7Segment(name: string, fields: readonly Hl7FieldValue[]): Hl7S
   return { name, fields: [[[[name]]], ...fields.map(fieldOf)] };
 }
 
+/**
+ * A segment from the fields it has, by field number (1-based); the fields between are empty. Reads like the
+ * standard's field tables: `hl7SegmentOf('OBR', { 1: '1', 3: filler, 25: 'P' })`.
+ */
+export function hl7SegmentOf(name: string, byField: Readonly<Record<number, Hl7FieldValue>>): Hl7Segment {
+  const last = Math.max(0, ...Object.keys(byField).map(Number));
+  return hl7Segment(
+    name,
+    Array.from({ length: last }, (_, index) => byField[index + 1]),
+  );
+}
+
 /** The application Fovea names itself in MSH-3. */
 export const foveaApplication = 'FOVEA';
 /** The version Fovea writes (MSH-12). */

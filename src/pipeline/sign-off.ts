@@ -171,11 +171,15 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
     ? await hl7SubjectOf(deps.index, uid)
     : undefined;
   for (const analysis of analyses) {
-    const reviewed: AnalysisRecord = {
+    // Every finding with its review applied (FHIR and HL7 report rejected ones as such); the SR and overlays
+    // carry the kept ones only.
+    const withReviews: AnalysisRecord = {
       ...analysis,
-      findings: analysis.findings
-        .map((finding) => applyReview(finding, latest.get(finding.id)))
-        .filter((finding) => finding.status !== 'rejected'),
+      findings: analysis.findings.map((finding) => applyReview(finding, latest.get(finding.id))),
+    };
+    const reviewed: AnalysisRecord = {
+      ...withReviews,
+      findings: withReviews.findings.filter((finding) => finding.status !== 'rejected'),
     };
     const objects: OutboxObject[] =
       reviewed.findings.length === 0
@@ -192,10 +196,7 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
     if (deps.destinations.some((destination) => destination.protocol === 'fhir') && subject !== undefined) {
       objects.push(
         buildFhirResultObject(
-          {
-            ...analysis,
-            findings: analysis.findings.map((finding) => applyReview(finding, latest.get(finding.id))),
-          },
+          withReviews,
           subject,
           revision === 1 ? 'final' : 'amended',
           revision === 1 ? 'final' : `corrected-${revision}`,
@@ -208,10 +209,7 @@ export async function signStudy(deps: SignOffDependencies, request: SignOffReque
       const useCaseText = deps.useCaseText?.(analysis.useCase);
       objects.push(
         ...buildHl7ResultObjects(
-          {
-            ...analysis,
-            findings: analysis.findings.map((finding) => applyReview(finding, latest.get(finding.id))),
-          },
+          withReviews,
           hl7,
           deps.destinations,
           {
