@@ -104,8 +104,8 @@ export interface CoarseScratch {
 }
 
 /** Rows and columns of the coarse grid are this many fine ones. */
-const coarseRows = 2;
-const coarseColumns = 4;
+export const coarseRows = 2;
+export const coarseColumns = 4;
 
 /** Allocates the buffers of {@link traceCoarseToFine} for images of `rows × columns`. */
 export function createCoarseScratch(rows: number, columns: number): CoarseScratch {
@@ -120,6 +120,32 @@ export function createCoarseScratch(rows: number, columns: number): CoarseScratc
     fineLow: new Int32Array(columns),
     fineHigh: new Int32Array(columns),
   };
+}
+
+/**
+ * The search band of each column of a grid of 2-row × 4-column blocks: the rows of blocks any of its fine
+ * columns may reach (`low`/`high` in fine rows of `rows × columns`; `blockRowCount` rows of blocks; one
+ * output per block column).
+ */
+export function coarseBands(
+  low: Int32Array,
+  high: Int32Array,
+  rows: number,
+  columns: number,
+  blockRowCount: number,
+  outLow: Int32Array,
+  outHigh: Int32Array,
+): void {
+  for (let cc = 0; cc < outLow.length; cc++) {
+    let lo = rows;
+    let hi = 0;
+    for (let c = cc * coarseColumns; c < Math.min(columns, (cc + 1) * coarseColumns); c++) {
+      lo = Math.min(lo, low[c]!);
+      hi = Math.max(hi, high[c]!);
+    }
+    outLow[cc] = Math.floor(Math.max(0, lo) / coarseRows);
+    outHigh[cc] = Math.min(blockRowCount - 1, Math.floor(Math.max(0, hi) / coarseRows));
+  }
 }
 
 /**
@@ -157,16 +183,7 @@ export function traceCoarseToFine(
   for (let i = 0; i < coarse.cost.length; i++) {
     coarse.cost[i] = coarse.cost[i]! * factor;
   }
-  for (let cc = 0; cc < cColumns; cc++) {
-    let lo = rows;
-    let hi = 0;
-    for (let c = cc * coarseColumns; c < Math.min(columns, (cc + 1) * coarseColumns); c++) {
-      lo = Math.min(lo, low[c]!);
-      hi = Math.max(hi, high[c]!);
-    }
-    coarse.low[cc] = Math.floor(Math.max(0, lo) / coarseRows);
-    coarse.high[cc] = Math.min(cRows - 1, Math.floor(Math.max(0, hi) / coarseRows));
-  }
+  coarseBands(low, high, rows, columns, cRows, coarse.low, coarse.high);
   tracePath(
     coarse.cost,
     1,

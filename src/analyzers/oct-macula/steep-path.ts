@@ -9,6 +9,8 @@
  * over every step.
  * @see https://doi.org/10.1364/OE.18.019413 (Chiu et al. 2010, §2.2–2.3: 8-connected graph, vertical moves)
  */
+import { coarseBands, coarseColumns, coarseRows } from '../../imaging/index.ts';
+
 /** Reusable buffers of {@link traceSteepPath} for images of up to `rows × columns`. */
 export interface SteepPathScratch {
   readonly rows: number;
@@ -149,9 +151,9 @@ export interface SteepCoarseScratch {
   readonly fineHigh: Int32Array;
 }
 
-/** Fine rows and columns per coarse block. */
-const blockRows = 2;
-const blockColumns = 4;
+/** Fine rows and columns per coarse block: imaging's coarse grid, whose bands `coarseBands` computes. */
+const blockRows = coarseRows;
+const blockColumns = coarseColumns;
 
 /** Allocates the buffers of {@link traceSteepCoarseToFine} for images of `rows × columns`. */
 export function createSteepCoarseScratch(rows: number, columns: number): SteepCoarseScratch {
@@ -204,16 +206,7 @@ export function traceSteepCoarseToFine(
       blocks[at] = blocks[at]! + cost[base + c]!;
     }
   }
-  for (let cc = 0; cc < coarse.columns; cc++) {
-    let lo = rows;
-    let hi = 0;
-    for (let c = cc * blockColumns; c < Math.min(columns, (cc + 1) * blockColumns); c++) {
-      lo = Math.min(lo, low[c]!);
-      hi = Math.max(hi, high[c]!);
-    }
-    coarseLow[cc] = Math.floor(Math.max(0, lo) / blockRows);
-    coarseHigh[cc] = Math.min(coarse.rows - 1, Math.floor(Math.max(0, hi) / blockRows));
-  }
+  coarseBands(low, high, rows, columns, coarse.rows, coarseLow, coarseHigh);
   // Cost: the sum over a block's columns (a fine path crosses each once), the mean over its rows; a
   // coarse row of movement is `blockRows` fine rows.
   traceSteepPath(
