@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import dcmjs from 'dcmjs';
+import { readNaturalPart10 } from '../../src/dicom/codec/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
 import { getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
@@ -26,12 +26,6 @@ import {
 interface WorklistEntry {
   readonly studyInstanceUid: string;
   readonly triage: { readonly bucket: string; readonly priority: number };
-}
-
-function naturalize(part10: Buffer): Record<string, unknown> {
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(
-    dcmjs.data.DicomMessage.readFile(new Uint8Array(part10).buffer).dict,
-  ) as Record<string, unknown>;
 }
 
 describe('DR screening end to end', () => {
@@ -119,7 +113,7 @@ describe('DR screening end to end', () => {
       'the SRs of both analyses and the overlay in Orthanc',
     );
     const reports = await Promise.all(srIds.map((id) => orthancFile(orthanc!, id)));
-    const drReport = reports.find((part10) => JSON.stringify(naturalize(part10)).includes('71491-5'));
+    const drReport = reports.find((part10) => JSON.stringify(readNaturalPart10(part10)).includes('71491-5'));
     assert.ok(drReport, 'the dr-screening SR with LOINC 71491-5');
     assert.deepEqual(await dciodvfyErrors(drReport), []);
 
@@ -129,12 +123,12 @@ describe('DR screening end to end', () => {
     const overlays = await Promise.all(prIds.map((id) => orthancFile(orthanc!, id)));
     for (const part10 of overlays) {
       assert.deepEqual(await dciodvfyErrors(part10), []);
-      const dataset = naturalize(part10);
+      const dataset = readNaturalPart10(part10) as Record<string, unknown>;
       assert.equal(dataset.SOPClassUID, '1.2.840.10008.5.1.4.1.1.11.2');
       assert.match(String(dataset.ContentDescription), /^AI-generated; not reviewed \(dr-screening@/u);
     }
     const onRight = overlays
-      .map(naturalize)
+      .map((part10) => readNaturalPart10(part10) as Record<string, unknown>)
       .find((dataset) =>
         JSON.stringify(dataset.ReferencedSeriesSequence).includes(rightPhotograph!.sopInstanceUid),
       );
