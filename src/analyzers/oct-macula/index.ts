@@ -30,6 +30,7 @@ import {
   type PriorVolume,
 } from './change-since-prior.ts';
 import type { EtdrsSubfield, ThicknessGrid } from './macular-metrics.ts';
+import { layerLinesOf } from './layer-lines.ts';
 import { parameters } from './parameters.ts';
 import { layerNames } from './segment-bscan.ts';
 import type { OctVolume } from './segment-volume.ts';
@@ -59,6 +60,13 @@ export {
   type ScanGeometry,
   type ThicknessGrid,
 } from './macular-metrics.ts';
+export {
+  layerLinesOf,
+  rawLayerNames,
+  rawLayerStep,
+  sampledAScans,
+  type RawLayerLines,
+} from './layer-lines.ts';
 export { assessOctQuality, type OctQuality, type OctUngradableReason } from './oct-quality.ts';
 export { parameters } from './parameters.ts';
 export { layerIndex, layerNames, segmentBScan, type LayerName } from './segment-bscan.ts';
@@ -75,7 +83,7 @@ export const modelHash = createHash('sha256')
 /** The analyzer's manifest. */
 export const manifest: AnalyzerManifest = {
   id: 'oct-macula',
-  version: '0.3.0',
+  version: '0.3.1',
   displayName: 'Macular OCT: layers, ETDRS thickness and fluid',
   intendedUse:
     'Measures retinal thickness on the ETDRS grid and quantifies intraretinal fluid, subretinal fluid and ' +
@@ -439,7 +447,10 @@ export function segmentationDetail(volume: OctVolume, result: OctMaculaResult): 
   };
 }
 
-/** What the audit keeps of one eye's result (JSON-safe; no per-voxel data but the run-length fluid mask). */
+/**
+ * What the audit keeps of one eye's result (JSON-safe; no per-voxel data but the run-length fluid mask and the
+ * compact layer lines the review station draws).
+ */
 function rawEye(
   eye: Eye,
   instance: CaseInstance,
@@ -476,6 +487,7 @@ function rawEye(
       totalVolumeMm3: round(result.ilmRpe.totalVolumeMm3, 5),
     },
     thicknessMap: thicknessGridJson(result.thicknessGrid),
+    layerLines: layerLinesOf(result.segmentation),
     fluid: Object.fromEntries(
       Object.entries(result.fluid).map(([kind, entry]) => [
         kind,
