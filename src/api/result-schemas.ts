@@ -2,6 +2,7 @@
  * TypeBox schemas of findings, analyses, jobs and deliveries in the REST API.
  */
 import Type, { type Static } from 'typebox';
+import { ClaimViewSchema } from './claim-schemas.ts';
 
 const dateTime = Type.String({ format: 'date-time' });
 const open = Type.Object({}, { additionalProperties: true });
@@ -80,6 +81,8 @@ export const WorklistSchema = Type.Object({
       studyDate: Type.Optional(Type.String()),
       lastReceivedAt: dateTime,
       triage: TriageViewSchema,
+      /** The reader holding the study, while one does (`POST /api/studies/{uid}/claim`). */
+      claim: Type.Optional(ClaimViewSchema),
     }),
   ),
 });

@@ -458,6 +458,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    review: Type.Object(
+      {
+        claimMinutes: Type.Number({
+          minimum: 0.1,
+          maximum: 1440,
+          default: 30,
+          description:
+            'A reader’s claim of a study ends this long after it was taken or last renewed (claiming again renews it).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     delivery: Type.Object(
       {
         destinations: Type.Optional(

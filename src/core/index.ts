@@ -24,3 +24,4 @@ export * from './spool.ts';
 export * from './study.ts';
 export * from './triage.ts';
 export * from './uid.ts';
+export * from './study-claim.ts';

@@ -63,6 +63,7 @@ import {
   PgResultStore,
   worklistChannel,
   PgReviewStore,
+  PgClaimStore,
   type Store,
 } from '../store/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -160,6 +161,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   const assemblerRef: { current?: Assembler } = {};
   const results = new PgResultStore(store.sql);
   const reviews = new PgReviewStore(store.sql);
+  const claims = new PgClaimStore(store.sql);
   const patientContext = new PgPatientContextStore(store.sql);
   const authStore = new PgAuthStore(store.sql);
   const auditLog = new PgAuditLog(store.sql);
@@ -418,9 +420,12 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
       results,
       jobs: store.jobs,
       worklistEvents: (listener) => store.sql.listen(worklistChannel, listener),
+      claims,
     },
     review: {
       reviews,
+      claims,
+      claimMinutes: config.review.claimMinutes,
       sign: (request) =>
         signStudy(
           {

@@ -15,3 +15,4 @@ export { PgPatientContextStore } from './pg-patient-context-store.ts';
 export { PgAuthStore } from './pg-auth-store.ts';
 export { PgAuditLog } from './pg-audit-log.ts';
 export { PgReviewStore } from './pg-review-store.ts';
+export { PgClaimStore } from './pg-claim-store.ts';

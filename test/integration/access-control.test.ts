@@ -150,6 +150,25 @@ describe('access control', () => {
     assert.equal(((await badToken.json()) as { code: string }).code, 'FOVEA_HTTP_UNAUTHORIZED');
   });
 
+  it('lets graders and ophthalmologists claim and release a study, and integrations read the claim', () => {
+    const claimRoles = gateway.routes
+      .filter((route) => route.url === '/api/studies/:StudyInstanceUID/claim' && route.method !== 'HEAD')
+      .map((route) => `${route.method} ${route.role}`)
+      .sort();
+    assert.deepEqual(claimRoles, ['DELETE grader', 'GET integration', 'POST grader']);
+  });
+
+  it('serves the OCT layer lines and SLO positions to the readers of findings', () => {
+    const octRoutes = gateway.routes
+      .filter((route) => /\/oct-(layers|slo)\//u.test(route.url) && route.method !== 'HEAD')
+      .map((route) => `${route.method} ${route.url} ${route.role}`)
+      .sort();
+    assert.deepEqual(octRoutes, [
+      'GET /api/studies/:StudyInstanceUID/oct-layers/:SOPInstanceUID integration',
+      'GET /api/studies/:StudyInstanceUID/oct-slo/:SOPInstanceUID integration',
+    ]);
+  });
+
   it('needs the CSRF token for state-changing requests made with the session cookie', async () => {
     const session = await signIn(gateway, 'user-ophthalmologist');
     const withoutCsrf = await fetch(`${gateway.httpUrl}/api/session`, {

@@ -13,6 +13,8 @@ import { FoveaError } from '../../core/errors.ts';
 import type { InstanceIndex } from '../../core/instance-index.ts';
 import type { JobQueue } from '../../core/job-queue.ts';
 import type { ResultStore } from '../../core/result-store.ts';
+import type { ClaimStore } from '../../core/study-claim.ts';
+import { claimView } from '../claim-schemas.ts';
 import {
   AnalysisViewSchema,
   DeliveryListSchema,
@@ -48,6 +50,8 @@ export interface ResultRouteOptions {
   readonly worklistEvents?: WorklistEvents;
   /** Seconds between keep-alive comments on the event stream (default 15). */
   readonly keepAliveSeconds?: number;
+  /** Worklist claims: when given, each worklist entry shows who holds it. */
+  readonly claims?: ClaimStore;
 }
 
 /** Registers the result routes. */
@@ -146,7 +150,18 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
           ...(bucket === undefined ? {} : { bucket }),
           ...(site === undefined ? {} : { site }),
         });
-        return { entries: entries.map(worklistEntryView) };
+        const claims = await options.claims?.listClaims(
+          entries.map((entry) => entry.triage.studyInstanceUid),
+        );
+        return {
+          entries: entries.map((entry) => {
+            const claim = claims?.get(entry.triage.studyInstanceUid);
+            return {
+              ...worklistEntryView(entry),
+              ...(claim === undefined ? {} : { claim: claimView(claim) }),
+            };
+          }),
+        };
       },
     );
 
@@ -160,7 +175,7 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
             tags: ['results'],
             summary:
               "Server-sent events: `event: worklist` with the Study Instance UID whenever a study's place on the " +
-              'worklist, a review or a sign-off changes (re-read GET /api/worklist); keep-alive comments',
+              'worklist, a review, a sign-off or its claim changes (re-read GET /api/worklist); keep-alive comments',
           },
         },
         async (_request, reply) => {

@@ -3,8 +3,11 @@
  * graders and ophthalmologists), the study's reviews and draft report (`GET /api/studies/{uid}/report`), and
  * sign-off (`POST /api/studies/{uid}/sign`, ophthalmologists), which makes the reviewed results final and
  * replaces the preliminary objects through the outbox. Silent-phase findings cannot be reviewed (they are never
- * shown). The audit hook records every request with its caller. The review station's OCT fluid overlay
- * (`oct-fluid.ts`) is registered here too: it reads the same result store.
+ * shown). The audit hook records every request with its caller, and for a review the finding, its kind and
+ * concept, the decision, the reviewer's value or reason. While another reader has claimed the study, reviews and
+ * sign-off answer 409 `FOVEA_CLAIM_HELD`; the claim routes (`claims.ts`) are registered here when a claim store is
+ * given. The review station's OCT fluid overlay (`oct-fluid.ts`) is registered here too: it reads the same
+ * result store.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -21,7 +24,11 @@ import {
   type FindingReview,
   type ReviewStore,
 } from '../../core/review.ts';
+import type { ClaimStore } from '../../core/study-claim.ts';
 import { idFromName } from '../../core/uid.ts';
+import { noteAudit } from '../audit-hook.ts';
+import { reviewAuditDetails } from '../review-audit.ts';
+import { registerClaimRoutes, requireClaimOrFree } from './claims.ts';
 import { findingView, visibleFindings } from '../result-views.ts';
 import { FindingViewSchema } from '../result-schemas.ts';
 import { registerOctFluidRoute } from './oct-fluid.ts';
@@ -43,6 +50,10 @@ export interface ReviewRouteOptions {
   readonly reviews: ReviewStore;
   readonly sign: SignStudy;
   readonly now?: () => Date;
+  /** Worklist claims: when given, the claim routes are offered and a study claimed by another reader is refused. */
+  readonly claims?: ClaimStore;
+  /** How long a claim lasts unless renewed (`review.claimMinutes`). */
+  readonly claimMinutes?: number;
 }
 
 const ReviewParamsSchema = Type.Object({
@@ -126,6 +137,13 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
   const now = options.now ?? (() => new Date());
   return async (base) => {
     registerOctFluidRoute(base, { results: options.results });
+    if (options.claims !== undefined) {
+      registerClaimRoutes(base, {
+        index: options.index,
+        claims: options.claims,
+        ...(options.claimMinutes === undefined ? {} : { claimMinutes: options.claimMinutes }),
+      });
+    }
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
     app.post(
@@ -137,7 +155,7 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
           summary: 'Accepts, modifies (with a new value) or rejects (with a reason) one AI finding',
           params: ReviewParamsSchema,
           body: ReviewBodySchema,
-          response: { 200: ReviewResultSchema, 400: ProblemSchema, 404: ProblemSchema },
+          response: { 200: ReviewResultSchema, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
         },
       },
       async (request) => {
@@ -150,6 +168,9 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
         }
         const { decision, reason } = request.body;
         const value = request.body.value as FindingValue | undefined;
+        noteAudit(request, {
+          details: reviewAuditDetails(finding, { decision, ...(reason === undefined ? {} : { reason }) }),
+        });
         if (decision === 'reject' && reason === undefined) {
           throw new FoveaError('FOVEA_HTTP_BAD_REQUEST', {
             detail: 'a rejection needs a reason',
@@ -168,8 +189,13 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
             path: 'value',
           });
         }
-        const reviewedAt = now();
+        if (decision === 'modify' && value !== undefined) {
+          // Validated above: the value has the finding's kind and concept.
+          noteAudit(request, { details: reviewAuditDetails(finding, { decision, value }) });
+        }
         const reviewer = request.principal?.name ?? 'unknown';
+        await requireClaimOrFree(options.claims, uid, reviewer);
+        const reviewedAt = now();
         const review: FindingReview = {
           id: `rv-${idFromName(`${findingId}:${reviewer}:${reviewedAt.toISOString()}:${decision}`)}`,
           findingId,
@@ -240,6 +266,7 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
       },
       async (request) => {
         const signer = request.principal?.name ?? 'unknown';
+        await requireClaimOrFree(options.claims, request.params.StudyInstanceUID, signer);
         const outcome = await options.sign({
           studyInstanceUid: request.params.StudyInstanceUID,
           signer,
