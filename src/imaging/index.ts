@@ -48,3 +48,17 @@ export {
   labelRunsEncoding,
   type EncodedLabels,
 } from './label-runs.ts';
+export {
+  blendLesionHeatmap,
+  computeLesionHeatmap,
+  heatmapColour,
+  heatmapGridSize,
+  heatmapLesionsOf,
+  heatmapMaxOpacity,
+  heatmapMinSigmaShare,
+  heatmapVisibleFrom,
+  renderLesionHeatmapRgba,
+  sampleLesionHeatmap,
+  type HeatmapLesion,
+  type LesionHeatmap,
+} from './lesion-heatmap.ts';

@@ -4,7 +4,8 @@
  * CID 4285), the macular thickness report (TID 2124, `docs/conformance/dicom.md` §8.5), and, per OCT volume
  * whose raw output carries a run-length fluid mask (`fluidLabels`), a binary Segmentation of IRF, SRF and PED
  * referencing the B-scans (`docs/conformance/dicom.md` §8.5), and per colour photograph with lesion positions a
- * Color Softcopy Presentation State marking them (`lesion-overlays.ts`, §8.6). UIDs derive from the analysis id
+ * Color Softcopy Presentation State marking them (`lesion-overlays.ts`, §8.6) and a derived Secondary Capture
+ * image with the lesion heatmap blended over it (`lesion-heatmap.ts`, §8.7). UIDs derive from the analysis id
  * and the report status, and the content date from the analysis, so rebuilding after a crash gives the same
  * bytes and the same SOP Instance UID.
  */
@@ -22,6 +23,7 @@ import {
 } from '../fhir/index.ts';
 import type { InstanceIndex } from '../core/instance-index.ts';
 import { decodeLabelRuns, isEncodedLabels } from '../imaging/index.ts';
+import { buildLesionHeatmaps } from './lesion-heatmap.ts';
 import { buildLesionOverlays } from './lesion-overlays.ts';
 import { uidFromName } from '../core/uid.ts';
 import {
@@ -52,8 +54,11 @@ export interface SourceInstance {
 
 /** An object to deliver. */
 export interface BuiltObject {
-  /** `fhir`: a FHIR transaction Bundle (JSON bytes in `part10`), delivered to FHIR destinations only. */
-  readonly kind: 'sr' | 'kos' | 'seg' | 'pr' | 'fhir';
+  /**
+   * `fhir`: a FHIR transaction Bundle (JSON bytes in `part10`), delivered to FHIR destinations only; `sc`: a
+   * derived image (the lesion heatmap).
+   */
+  readonly kind: 'sr' | 'kos' | 'seg' | 'pr' | 'sc' | 'fhir';
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly seriesInstanceUid: string;
@@ -81,14 +86,13 @@ export async function buildResultObjects(
   const study = await studyContextOf(sources);
   const report = buildReport(analysis, sources, study, { kind: status }, status, 1, device, []);
   const macular = buildMacularReport(analysis, instances, study, status, device);
+  const version = { label: status, at: analysis.provenance.finishedAt };
   return [
     report,
     ...(macular === undefined ? [] : [macular]),
     ...buildFluidSegmentations(analysis, sources, study, device),
-    ...(await buildLesionOverlays(analysis, sources, study, device, {
-      label: status,
-      at: analysis.provenance.finishedAt,
-    })),
+    ...(await buildLesionOverlays(analysis, sources, study, device, version)),
+    ...(await buildLesionHeatmaps(analysis, sources, study, device, version)),
   ];
 }
 
@@ -324,8 +328,9 @@ export interface ReplacedObject extends ReplacedReport {
  * rejection note (KOS, "Rejected for Quality Reasons") asking a PACS that supports IOCM to hide the replaced
  * one. `revision` distinguishes successive corrections (1 for the first final version). The findings given are
  * the reviewed ones (accepted and modified; rejected findings left out). Lesion overlays are redrawn from them
- * (clinician-reviewed), and the previous version's overlays (`replacedOverlays`) are listed in the rejection
- * note too, so a PACS that supports IOCM no longer shows marks the clinician rejected.
+ * (clinician-reviewed), and so are the lesion heatmaps; the previous version's overlays and heatmaps
+ * (`replacedOverlays`) are listed in the rejection note too, so a PACS that supports IOCM no longer shows marks
+ * the clinician rejected.
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.17.2.html (Predecessor Documents)
  */
 export async function buildReplacementObjects(
@@ -359,11 +364,11 @@ export async function buildReplacementObjects(
       },
     ],
   );
-  const overlays = await buildLesionOverlays(analysis, sources, study, device, {
-    label,
-    at: verifier.dateTime,
-    reviewedBy: verifier.name,
-  });
+  const version = { label, at: verifier.dateTime, reviewedBy: verifier.name };
+  const overlays = [
+    ...(await buildLesionOverlays(analysis, sources, study, device, version)),
+    ...(await buildLesionHeatmaps(analysis, sources, study, device, version)),
+  ];
   const noteUid = uidFromName(`kos:${analysis.id}:${label}`);
   const note: BuiltObject = {
     kind: 'kos',

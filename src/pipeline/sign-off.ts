@@ -23,6 +23,7 @@ import { idFromName, uidFromName } from '../core/uid.ts';
 import type { DeviceIdentity } from '../dicom/sr/index.ts';
 import { buildHl7ResultObjects, hl7SubjectOf } from './hl7-results.ts';
 import { queueObjects, type OutboxObject } from './outbox.ts';
+import { heatmapUid } from './lesion-heatmap.ts';
 import { overlayUid } from './lesion-overlays.ts';
 import {
   buildFhirResultObject,
@@ -83,7 +84,10 @@ function previousLabel(revision: number): string {
   return revision === 1 ? 'preliminary' : revision === 2 ? 'final' : `corrected-${revision - 1}`;
 }
 
-/** The lesion overlays of the version a revision replaces that were written (they are in the result store). */
+/**
+ * The lesion overlays and lesion heatmaps of the version a revision replaces that were written (they are in the
+ * result store).
+ */
 async function replacedOverlays(
   results: ResultStore,
   analysis: AnalysisRecord,
@@ -95,10 +99,12 @@ async function replacedOverlays(
     ),
   );
   const replaced: ReplacedObject[] = [];
-  for (const photograph of photographs) {
-    const written = await results.getResultObject(
-      overlayUid(analysis.id, photograph, previousLabel(revision)),
-    );
+  const uids = [...photographs].flatMap((photograph) => [
+    overlayUid(analysis.id, photograph, previousLabel(revision)),
+    heatmapUid(analysis.id, photograph, previousLabel(revision)),
+  ]);
+  for (const uid of uids) {
+    const written = await results.getResultObject(uid);
     if (written !== undefined) {
       replaced.push({
         sopInstanceUid: written.sopInstanceUid,

@@ -156,7 +156,8 @@ describe('lesion overlays', () => {
     );
     assert.deepEqual(
       objects.map((object) => object.kind),
-      ['sr', 'pr', 'kos'],
+      ['sr', 'pr', 'sc', 'kos'],
+      'the reviewed SR, overlay and heatmap (lesion-heatmap.test.ts), then the rejection note',
     );
     const overlay = objects[1]!;
     assert.equal(overlay.sopInstanceUid, overlayUid(analysis.id, right.sopInstanceUid, 'final'));
@@ -166,7 +167,7 @@ describe('lesion overlays', () => {
       (dataset.GraphicAnnotationSequence as Layer[]).map((layer) => layer.GraphicLayer),
       ['DRS_MA'],
     );
-    const note = objects[2]!;
+    const note = objects[3]!;
     const noteText = Buffer.from(note.part10).toString('latin1');
     assert.ok(noteText.includes(previous), 'the rejection note lists the preliminary overlay');
     assert.ok(noteText.includes(preliminary!.sopInstanceUid), 'and the preliminary SR');
