@@ -39,10 +39,19 @@ export function noteAudit(request: FastifyRequest, note: AuditNote): void {
 }
 
 const unaudited = new Set(['/api/health', '/metrics', '/api/openapi.json', '/', '/*']);
+/**
+ * Reads that show no patient data and that the station repeats on every live update: who holds a study's claim.
+ * Claiming, releasing and breaking a claim are recorded.
+ */
+const unauditedReads = new Set(['/api/studies/:StudyInstanceUID/claim']);
 
 function draftOf(request: FastifyRequest, status: number): AuditEventDraft | undefined {
   const route = request.routeOptions.url;
-  if (route === undefined || unaudited.has(route)) {
+  if (
+    route === undefined ||
+    unaudited.has(route) ||
+    (request.method === 'GET' && unauditedReads.has(route))
+  ) {
     return undefined;
   }
   const outcome = status < 400 ? 'success' : 'failure';

@@ -5,9 +5,10 @@
  * the five ICDR levels for a DR grade, a number for a measurement, the verdict for image quality; regions and
  * other classifications are accepted or rejected. A rejection needs a reason. A refused request shows the
  * gateway's problem details. A later decision replaces the earlier one (reviews are appended, the latest
- * counts).
+ * counts). While another reader has claimed the study ({@link ClaimContext}) the controls are disabled and say
+ * who holds it; a decision first claims the study for the reader (or renews their claim).
  */
-import { useState } from 'react';
+import { useContext, useState } from 'react';
 import { reviewFinding, type FindingView, type ReviewRequest, type ReviewView } from '../api.ts';
 import { summaryOf } from '../findings.ts';
 import {
@@ -21,6 +22,8 @@ import {
   withMeasurement,
   withQuality,
 } from '../review-values.ts';
+import { ClaimContext } from '../claim-context.tsx';
+import { LockIcon } from './claim-badge.tsx';
 import { ProblemAlert } from './problem-alert.tsx';
 
 /** What a successful review answers. */
@@ -285,34 +288,44 @@ export function ReviewActions({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const canModify = editorOf(finding) !== 'none';
+  const claim = useContext(ClaimContext);
+  const locked = claim?.heldBy !== undefined;
 
   const send = (request: ReviewRequest): void => {
     setBusy(true);
     setError(undefined);
-    reviewFinding(studyInstanceUid, finding.id, request).then(
-      (reviewed) => {
-        setBusy(false);
-        setMode('idle');
-        onReviewed(reviewed);
-      },
-      (failure: unknown) => {
-        setBusy(false);
-        if (!onUnauthorized(failure)) {
-          setError(failure);
-        }
-      },
-    );
+    const claimed = claim === undefined ? Promise.resolve() : claim.ensureClaim();
+    claimed
+      .then(() => reviewFinding(studyInstanceUid, finding.id, request))
+      .then(
+        (reviewed) => {
+          setBusy(false);
+          setMode('idle');
+          onReviewed(reviewed);
+        },
+        (failure: unknown) => {
+          setBusy(false);
+          if (!onUnauthorized(failure)) {
+            setError(failure);
+          }
+        },
+      );
   };
 
   return (
     <div className="review-actions" data-testid="review-actions" data-finding-id={finding.id}>
       <ReviewState finding={finding} {...(review === undefined ? {} : { review })} />
+      {locked ? (
+        <p className="review-locked" data-testid="review-locked">
+          <LockIcon /> {claim.heldBy} is reading this study: reviewing is disabled until they release it.
+        </p>
+      ) : null}
       {mode === 'idle' ? (
         <div className="review-buttons">
           <button
             type="button"
             data-testid="review-accept"
-            disabled={busy || finding.status === 'accepted'}
+            disabled={busy || locked || finding.status === 'accepted'}
             onClick={() => {
               send({ decision: 'accept' });
             }}
@@ -322,7 +335,7 @@ export function ReviewActions({
           <button
             type="button"
             data-testid="review-modify"
-            disabled={busy || !canModify}
+            disabled={busy || locked || !canModify}
             title={canModify ? undefined : 'This finding can be accepted or rejected only'}
             onClick={() => {
               setMode('modify');
@@ -334,7 +347,7 @@ export function ReviewActions({
           <button
             type="button"
             data-testid="review-reject"
-            disabled={busy}
+            disabled={busy || locked}
             onClick={() => {
               setMode('reject');
               setError(undefined);

@@ -1,7 +1,9 @@
 /**
  * A study's audit trail (`GET /api/studies/{uid}/audit`, ophthalmologists): every recorded request about the
- * study — views, review decisions, report views, sign-offs — with who, when, from where and the outcome, newest
- * first, from the gateway's hash-chained audit log; and beside it the review decisions themselves (from
+ * study — views, review decisions, report views, sign-offs, claims, releases and broken claims — with who, when,
+ * from where, the outcome and what the event records about it (for a review decision the finding, its concept,
+ * the decision, the AI's value, the reviewer's new value or reason; for a claim the reader), newest first, from
+ * the gateway's hash-chained audit log; and beside it the review decisions themselves (from
  * `GET /api/studies/{uid}/report`), whose history the reviews keep (what was decided, the reviewer's value or
  * reason).
  */
@@ -21,6 +23,9 @@ const stepNames: Readonly<Record<string, string>> = {
   'view /api/studies/:StudyInstanceUID/trend-plot': 'Viewed the trend plot',
   'post /api/studies/:StudyInstanceUID/findings/:findingId/review': 'Reviewed a finding',
   'post /api/studies/:StudyInstanceUID/sign': 'Signed the report',
+  'claim /api/studies/:StudyInstanceUID/claim': 'Claimed the study',
+  'release /api/studies/:StudyInstanceUID/claim': 'Released the claim',
+  'claim-break /api/studies/:StudyInstanceUID/claim': 'Broke the claim',
   'post /dicomweb/studies/:StudyInstanceUID': 'Sent images (STOW-RS)',
 };
 
@@ -34,6 +39,44 @@ const decisionNames: Readonly<Record<string, string>> = {
   modify: 'Modified',
   reject: 'Rejected',
 };
+
+/** What an audit event records beyond who, what and when, in words (the HTTP status is in the outcome). */
+export function detailLines(event: AuditEventView): string[] {
+  const details = event.details ?? {};
+  const text = (key: string): string | undefined => {
+    const value = details[key];
+    return value === undefined ? undefined : String(value);
+  };
+  const lines: string[] = [];
+  const decision = text('decision');
+  if (decision !== undefined) {
+    lines.push(
+      `${decisionNames[decision] ?? decision}: ${text('concept') ?? text('findingKind') ?? 'finding'}` +
+        (text('eye') === undefined ? '' : `, eye ${text('eye')}`),
+    );
+    if (text('aiValue') !== undefined) {
+      lines.push(`AI: ${text('aiValue')}`);
+    }
+    if (text('newValue') !== undefined) {
+      lines.push(`New value: ${text('newValue')}`);
+    }
+    if (text('reason') !== undefined) {
+      lines.push(`Reason: ${text('reason')}`);
+    }
+    if (text('findingId') !== undefined) {
+      lines.push(`Finding ${text('findingId')}`);
+    }
+  }
+  if (text('heldBy') !== undefined) {
+    lines.push(`Held by ${text('heldBy')}`);
+  } else if (text('reader') !== undefined) {
+    lines.push(
+      `Reader ${text('reader')}` +
+        (text('expiresAt') === undefined ? '' : ` until ${new Date(text('expiresAt')!).toLocaleString()}`),
+    );
+  }
+  return lines;
+}
 
 function ReviewHistory({
   reviews,
@@ -136,6 +179,7 @@ export function AuditPage({
               <th>When</th>
               <th>Who</th>
               <th>What</th>
+              <th>Details</th>
               <th>Outcome</th>
               <th>From</th>
               <th>Hash</th>
@@ -150,6 +194,8 @@ export function AuditPage({
                 data-target={event.target}
                 data-actor={event.actor}
                 data-outcome={event.outcome}
+                data-decision={event.details?.decision}
+                data-finding-id={event.details?.findingId}
               >
                 <td>{event.seq}</td>
                 <td>{new Date(event.at).toLocaleString()}</td>
@@ -157,6 +203,11 @@ export function AuditPage({
                   {event.actor} <span className="muted">({event.actorKind})</span>
                 </td>
                 <td>{stepName(event)}</td>
+                <td className="audit-details" data-testid="audit-details">
+                  {detailLines(event).map((line) => (
+                    <div key={line}>{line}</div>
+                  ))}
+                </td>
                 <td>
                   {event.outcome}
                   {typeof event.details?.status === 'number' ? ` (${event.details.status})` : ''}

@@ -1,11 +1,14 @@
 /**
  * The worklist: triaged studies, most urgent first (`GET /api/worklist`), each with its bucket as a coloured
- * badge and the AI's reasons; filters by bucket (asked of the API) and by use case; a click opens the study. It
- * re-reads the list whenever the gateway announces a change (`GET /api/worklist/events`).
+ * badge, the AI's reasons and, while a reader holds the study, a lock badge with the reader's name; filters by
+ * bucket (asked of the API) and by use case; a click opens the study. It re-reads the list whenever the gateway
+ * announces a change (`GET /api/worklist/events`): a new or re-triaged study, a review, a sign-off, a claim or a
+ * release.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { buckets, fetchWorklist, type Bucket, type WorklistEntry } from '../api.ts';
 import { BucketBadge } from '../components/bucket-badge.tsx';
+import { ClaimBadge } from '../components/claim-badge.tsx';
 import { navigate } from '../router.ts';
 import { useCaseOf } from '../use-cases.ts';
 
@@ -115,6 +118,7 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
           <tr>
             <th>Priority</th>
             <th>Bucket</th>
+            <th>Reader</th>
             <th>Use case</th>
             <th>Why (AI-generated)</th>
             <th>Study date</th>
@@ -133,6 +137,7 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
                 data-testid="worklist-row"
                 data-study-uid={entry.studyInstanceUid}
                 data-bucket={entry.triage.bucket}
+                data-claimed-by={entry.claim?.reader}
                 onClick={() => {
                   navigate(href);
                 }}
@@ -141,6 +146,7 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
                 <td>
                   <BucketBadge bucket={entry.triage.bucket} />
                 </td>
+                <td>{entry.claim === undefined ? null : <ClaimBadge claim={entry.claim} />}</td>
                 <td>{useCasesOf(entry).join(', ')}</td>
                 <td className="reasons">
                   {entry.triage.reasons.map((reason) => (
