@@ -3,21 +3,28 @@
  * PostgreSQL is required): a synthetic macular cube with subretinal fluid and its SLO are sent by STOW-RS and
  * analysed by oct-macula (dme-quantification assistive). `GET /api/studies/{uid}/oct-layers/{sop}?frame=N`
  * answers the raw output's layer lines as polylines near the phantom's truth; `GET /api/studies/{uid}/oct-slo/{sop}`
- * answers the SLO and the B-scan lines the OPT's Ophthalmic Frame Location gives, and, for a volume without frame
+ * answers the SLO and the B-scan lines the OPT's Ophthalmic Frame Location gives (also for the real Spectralis line
+ * scan of ../shared/data/oct converted by `fovea import-vol`'s converter: the device's own B-scan start and end on
+ * its SLO; skipped when the data is absent, a failure under CI), and, for a volume without frame
  * locations, lines from its geometry centred on a photograph of the same eye. Roles: every route refuses an
  * unauthenticated caller (the matrix in access-control.test.ts covers the roles).
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LayersFrameView } from '../../src/api/routes/oct-layers.ts';
 import type { SloView } from '../../src/api/routes/oct-slo.ts';
+import { convertVol } from '../../src/cli/vol-to-dicom.ts';
 import { readNaturalPart10 } from '../../src/dicom/codec/index.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { generatePatientStudy, type OctVolumeTruth, type SynthObject } from '../../src/synth/index.ts';
 import { makeOphthalmicPhotograph, makeOphthalmicTomography } from '../fixtures/dicom-files.ts';
+import { sharedDataDir } from '../analyzers/fundus-quality-data.ts';
 import { createTestDatabase, testBackends, type TestDatabase } from '../peers/databases.ts';
 import { getJson, startTestGateway, testIngestToken, waitFor } from '../peers/gateway.ts';
+import { underCi } from '../peers/peers.ts';
 
 /** What the test reads of an analysis (admin view). */
 interface AnalysisBody {
@@ -32,6 +39,10 @@ interface AnalysisBody {
 }
 
 const backend = (await testBackends()).at(-1)!;
+const linescan = join(sharedDataDir, 'oct/Linescan_1.vol');
+if (!existsSync(linescan) && underCi) {
+  throw new Error('the real OCT data (../shared/data/oct/Linescan_1.vol) is required under CI');
+}
 
 describe(`OCT view routes (${backend})`, () => {
   let database: TestDatabase;
@@ -152,6 +163,47 @@ describe(`OCT view routes (${backend})`, () => {
     }
     assert.ok(view.lines[0]!.points[0]![1] < view.lines[24]!.points[0]![1], 'frame 1 is the superior B-scan');
   });
+
+  it(
+    'places a real Spectralis line scan imported by fovea import-vol on its SLO from the frame location',
+    {
+      skip: existsSync(linescan)
+        ? false
+        : 'the real OCT data (../shared/data/oct/Linescan_1.vol) is not present',
+    },
+    async () => {
+      const converted = convertVol(readFileSync(linescan));
+      assert.ok(converted.slo !== undefined, 'the export carries an SLO');
+      const stored = await client.storeInstances(
+        [converted.oct.part10, converted.slo.part10],
+        converted.oct.studyInstanceUid,
+      );
+      assert.equal(stored.status, 200);
+      await gateway.ingest.flush();
+      const answer = await getJson<SloView>(
+        gateway,
+        `/api/studies/${converted.oct.studyInstanceUid}/oct-slo/${converted.oct.sopInstanceUid}`,
+      );
+      assert.equal(answer.status, 200);
+      const view = answer.body;
+      assert.equal(view.source, 'ophthalmic-frame-location');
+      assert.equal(view.slo.sopInstanceUid, converted.slo.sopInstanceUid);
+      const header = converted.vol.header;
+      assert.deepEqual([view.slo.rows, view.slo.columns], [header.sizeYSlo, header.sizeXSlo]);
+      assert.equal(view.lines.length, 1);
+      const bScan = converted.vol.bScans[0]!;
+      const [[x1, y1], [x2, y2]] = view.lines[0]!.points as [[number, number], [number, number]];
+      // The device's own start and end of the B-scan (mm on the SLO), in SLO pixels.
+      const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-3;
+      assert.ok(
+        close(x1, bScan.startXMm / header.scaleXSloMm) && close(y1, bScan.startYMm / header.scaleYSloMm),
+      );
+      assert.ok(close(x2, bScan.endXMm / header.scaleXSloMm) && close(y2, bScan.endYMm / header.scaleYSloMm));
+      for (const [x, y] of view.lines[0]!.points) {
+        assert.ok(x >= 0 && x <= view.slo.columns && y >= 0 && y <= view.slo.rows, 'on the SLO');
+      }
+    },
+  );
 
   it('places the B-scans from the volume geometry when the OPT has no frame locations', async () => {
     const studyInstanceUid = `2.25.${Date.now()}3`;
