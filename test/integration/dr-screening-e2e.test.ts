@@ -4,12 +4,14 @@
  * assistive and which delivers to Orthanc over DIMSE. The gateway's own dr-screening grades both; the referable
  * study is first on `GET /api/worklist` with its bucket, the normal one below it; the referable study's SR (with
  * the right eye's DR severity, LOINC 71491-5) and its lesion overlay (a Color Softcopy Presentation State on the
- * right photograph) arrive in Orthanc and pass dciodvfy.
+ * right photograph) and its lesion heatmap (a Secondary Capture derived from the right photograph, the heatmap
+ * blended over it) arrive in Orthanc and pass dciodvfy.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { readNaturalPart10 } from '../../src/dicom/codec/index.ts';
+import { decodeFrame } from '../../src/imaging/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
 import { getJson, startTestGateway, waitFor } from '../peers/gateway.ts';
@@ -49,7 +51,7 @@ describe('DR screening end to end', () => {
     }
   });
 
-  it('puts a referable study first on the worklist and delivers its SR and lesion overlay to Orthanc', async (t) => {
+  it('puts a referable study first on the worklist and delivers its SR, lesion overlay and heatmap to Orthanc', async (t) => {
     if (!requirePeer(t, 'orthanc') || !requirePeer(t, 'dcmtk') || !requirePeer(t, 'dciodvfy') || !orthanc) {
       return;
     }
@@ -134,5 +136,44 @@ describe('DR screening end to end', () => {
       );
     assert.ok(onRight, 'an overlay on the right photograph');
     assert.ok((onRight.GraphicAnnotationSequence as unknown[]).length >= 1, 'with lesion layers');
+
+    const heatmaps = await waitFor(
+      async () => {
+        const files = await Promise.all(
+          (await orthancInstancesOf(orthanc!, referable.studyInstanceUid, 'OP')).map((id) =>
+            orthancFile(orthanc!, id),
+          ),
+        );
+        const derived = files.filter(
+          (part10) => readNaturalPart10(part10).SOPClassUID === '1.2.840.10008.5.1.4.1.1.7',
+        );
+        return derived.length >= 1 ? derived : undefined;
+      },
+      60_000,
+      'the lesion heatmap in Orthanc',
+    );
+    const photograph = await decodeFrame(rightPhotograph!.part10, 0);
+    let onRightHeatmap = false;
+    for (const part10 of heatmaps) {
+      assert.deepEqual(await dciodvfyErrors(part10), []);
+      const dataset = readNaturalPart10(part10) as Record<string, unknown>;
+      assert.deepEqual(dataset.ImageType, ['DERIVED', 'SECONDARY']);
+      assert.match(String(dataset.ImageComments), /^AI-generated; not reviewed \(dr-screening@/u);
+      const source = (dataset.SourceImageSequence as Record<string, unknown>[])[0]!;
+      if (source.ReferencedSOPInstanceUID !== rightPhotograph!.sopInstanceUid) {
+        continue;
+      }
+      onRightHeatmap = true;
+      const derived = await decodeFrame(part10, 0);
+      assert.equal(derived.rows, photograph.rows);
+      assert.equal(derived.columns, photograph.columns);
+      let changed = 0;
+      for (let k = 0; k < derived.data.length; k++) {
+        changed += derived.data[k] === photograph.data[k] ? 0 : 1;
+      }
+      t.diagnostic(`heatmap coloured ${((100 * changed) / derived.data.length).toFixed(1)} % of the samples`);
+      assert.ok(changed > 0 && changed < derived.data.length / 2, 'coloured around lesions only');
+    }
+    assert.ok(onRightHeatmap, 'a heatmap derived from the right photograph');
   });
 });
