@@ -54,6 +54,35 @@ export const VisualFieldTestSchema = Type.Object({
     falseNegativesPercent: Type.Union([Type.Number(), Type.Null()]),
     durationSeconds: Type.Union([Type.Number(), Type.Null()]),
   }),
+  aiDeviations: Type.Union(
+    [
+      Type.Object({
+        analyzer: Type.String({ description: 'id@version of the normative model’s analyzer' }),
+        aiGenerated: Type.Literal(true),
+        label: Type.String(),
+        points: Type.Array(
+          Type.Object({
+            x: Type.Number(),
+            y: Type.Number(),
+            totalDeviationDb: Type.Union([Type.Number(), Type.Null()]),
+            totalDeviationP: Type.Union([Type.Number(), Type.Null()], {
+              description: 'percent; 100 = normal',
+            }),
+            patternDeviationDb: Type.Union([Type.Number(), Type.Null()]),
+            patternDeviationP: Type.Union([Type.Number(), Type.Null()], {
+              description: 'percent; 100 = normal',
+            }),
+          }),
+        ),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        "Fovea's total and pattern deviation per point with probability levels against vf-progression's " +
+        'normative model (24-2 only; null when it cannot be computed)',
+    },
+  ),
   ai: Type.Union(
     [
       Type.Object({
@@ -147,6 +176,7 @@ export const PriorVisitSchema = Type.Object({
 
 export type VisualFieldPointView = Static<typeof VisualFieldPointSchema>;
 export type VisualFieldTestView = Static<typeof VisualFieldTestSchema>;
+export type FieldDeviationsView = NonNullable<VisualFieldTestView['aiDeviations']>;
 export type VisualFieldEyeView = Static<typeof VisualFieldEyeSchema>;
 export type VisualFieldsView = Static<typeof VisualFieldsSchema>;
 export type PriorVisitMeasureView = Static<typeof PriorVisitMeasureSchema>;

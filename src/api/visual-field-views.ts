@@ -9,10 +9,20 @@
 import type { AnalysisRecord } from '../core/finding.ts';
 import { aiLabel } from './result-views.ts';
 import type {
+  FieldDeviationsView,
   VisualFieldEyeView,
   VisualFieldPointView,
   VisualFieldTestView,
 } from './visual-field-schemas.ts';
+
+/**
+ * Fovea's per-point total and pattern deviation of one OPV data set with their probabilities (percent), in field
+ * coordinates, or undefined when they cannot be computed (e.g. not a 24-2 test). Given by `main/`, which may use
+ * the vf-progression analyzer's normative model (the API ring may not import analyzers).
+ */
+export type FieldDeviationsOf = (
+  dataset: Readonly<Record<string, unknown>>,
+) => Omit<FieldDeviationsView, 'aiGenerated' | 'label'> | undefined;
 
 /** SOP Class UID of Ophthalmic Visual Field Static Perimetry Measurements Storage. */
 export const opvSopClassUid = '1.2.840.10008.5.1.4.1.1.80.1';
@@ -204,8 +214,21 @@ export function visualFieldTestView(
             ),
       durationSeconds: numberOf(dataset.VisualFieldTestDuration),
     },
+    aiDeviations: null,
     ai: null,
   };
+}
+
+/** The test with Fovea's deviations of its data set, when `deviationsOf` is given and can compute them. */
+export function withAiDeviations(
+  test: VisualFieldTestView,
+  dataset: Dataset,
+  deviationsOf: FieldDeviationsOf | undefined,
+): VisualFieldTestView {
+  const deviations = deviationsOf?.(dataset);
+  return deviations === undefined
+    ? test
+    : { ...test, aiDeviations: { ...deviations, aiGenerated: true, label: aiLabel } };
 }
 
 /** One eye's entry of a vf-progression analysis's raw output (what `analyzer.ts` `rawOf` writes). */

@@ -14,11 +14,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createAccount } from '../../src/api/index.ts';
+import type { VisualFieldsView } from '../../src/api/visual-field-schemas.ts';
 import { readNaturalPart10 } from '../../src/dicom/codec/index.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
 import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { startTestGateway, testIngestToken } from '../peers/gateway.ts';
+import { getJson, startTestGateway, testApiToken, testIngestToken } from '../peers/gateway.ts';
 import {
   fieldOf,
   foveaIndices,
@@ -80,6 +81,9 @@ describe('visual fields and the prior visit in Chromium', () => {
     await signIn(page, gateway.httpUrl, username, password);
     await page.goto(`${gateway.httpUrl}/studies/${newest}`);
     await waitForCount(page, '[data-testid="vf-eye"]', 2);
+    const fields = (
+      await getJson<VisualFieldsView>(gateway, `/api/studies/${newest}/visual-fields`, testApiToken)
+    ).body;
     const eyes = page.getByTestId('vf-eye');
     assert.deepEqual(
       [await eyes.nth(0).getAttribute('data-eye'), await eyes.nth(1).getAttribute('data-eye')],
@@ -91,6 +95,10 @@ describe('visual fields and the prior visit in Chromium', () => {
 
     for (const eye of ['R', 'L'] as const) {
       const panel = page.locator(`[data-testid="vf-eye"][data-eye="${eye}"]`);
+      const perimeter = panel.locator('[data-testid="vf-deviation-pair"][data-source="perimeter"]');
+      const fovea = panel.locator(
+        '[data-testid="vf-deviation-pair"][data-source="fovea"][data-kind="pattern"]',
+      );
       const source = fieldOf(visits, newest, eye);
       assert.equal(await panel.getByTestId('vf-test').getAttribute('data-sop'), source.sopInstanceUid);
       const dataset = readNaturalPart10(source.part10) as Dataset;
@@ -112,19 +120,35 @@ describe('visual fields and the prior visit in Chromium', () => {
           `sensitivity at ${at}`,
         );
         const normals = (point.VisualFieldTestPointNormalsSequence as Dataset[])[0]!;
-        const deviation = await panel.locator(`[data-testid="vf-deviation-value"]${at}`).textContent();
+        const deviation = await perimeter.locator(`[data-testid="vf-deviation-value"]${at}`).textContent();
         assert.equal(
           deviation,
           expectedSigned(Math.round(Number(normals.AgeCorrectedSensitivityDeviationValue)), 0),
           `total deviation at ${at}`,
         );
-        const symbol = panel.locator(`[data-testid="vf-probability"]${at}`);
+        const symbol = perimeter.locator(`[data-testid="vf-probability"]${at}`);
         assert.equal(
           Number(await symbol.getAttribute('data-p')),
           Number(normals.AgeCorrectedSensitivityDeviationProbabilityValue),
         );
       }
-      assert.equal(await panel.getByTestId('vf-deviation').getAttribute('data-kind'), 'total');
+      assert.equal(await perimeter.getAttribute('data-kind'), 'total');
+      // Fovea's pattern deviation, as the route computed it with vf-progression's normative model.
+      const route = fields.eyes.find((entry) => entry.eye === eye)!.tests[0]!.aiDeviations!;
+      const shownPd = route.points.filter((point) => point.patternDeviationDb !== null);
+      assert.equal(await fovea.locator('[data-testid="vf-deviation-value"]').count(), shownPd.length);
+      for (const point of [shownPd[0]!, shownPd.at(-1)!]) {
+        const at = `[data-x="${String(point.x)}"][data-y="${String(point.y)}"]`;
+        assert.equal(
+          await fovea.locator(`[data-testid="vf-deviation-value"]${at}`).textContent(),
+          expectedSigned(Math.round(point.patternDeviationDb!), 0),
+        );
+        assert.equal(
+          Number(await fovea.locator(`[data-testid="vf-probability"]${at}`).getAttribute('data-p')),
+          point.patternDeviationP,
+        );
+      }
+      assert.equal(await panel.getByTestId('vf-deviation-analyzer').textContent(), route.analyzer);
       assert.ok(
         (await panel.locator('[data-testid="vf-greyscale"] rect').count()) > 200,
         'the grey scale is drawn',

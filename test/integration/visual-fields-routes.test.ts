@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { locations242 } from '../../src/analyzers/vf-progression/index.ts';
+import { computeIndices, convertOpv, locations242 } from '../../src/analyzers/vf-progression/index.ts';
 import { readNaturalPart10 } from '../../src/dicom/codec/index.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import type { Gateway } from '../../src/main/index.ts';
@@ -101,6 +101,7 @@ describe('visual-field view of an OPV data set', () => {
     assert.equal(view.reliability.falsePositivesPercent, 10);
     assert.equal(view.reliability.falseNegativesPercent, null);
     assert.deepEqual(view.device, { md: null, psd: null, vfi: null });
+    assert.equal(view.aiDeviations, null);
   });
 });
 
@@ -177,6 +178,37 @@ for (const backend of await testBackends()) {
         assert.equal(test.reliability.falsePositivesPercent, catchTrials.FalsePositivesEstimate);
         const fixation = (dataset.FixationSequence as Dataset[])[0]!;
         assert.equal(test.reliability.fixationLosses, fixation.PatientNotProperlyFixatedQuantity);
+        // Fovea's deviations: the analyzer's normative model at the OPV's own points (left eyes mirrored back).
+        const deviations = test.aiDeviations!;
+        assert.match(deviations.analyzer, /^vf-progression@\d/u);
+        assert.equal(deviations.label, 'AI-generated — verify');
+        assert.deepEqual(
+          deviations.points.map((point) => `${String(point.x)},${String(point.y)}`).sort(),
+          test.points.map((point) => `${String(point.x)},${String(point.y)}`).sort(),
+        );
+        const conversion = convertOpv(dataset);
+        assert.ok(conversion.ok);
+        const indices = computeIndices(conversion.test);
+        for (const [index, location] of locations242.entries()) {
+          const x = entry.eye === 'R' ? location.x : -location.x;
+          const point = deviations.points.find(
+            (candidate) => candidate.x === x && candidate.y === location.y,
+          )!;
+          assert.equal(point.totalDeviationDb, indices.td[index]);
+          assert.equal(point.patternDeviationDb, indices.pd[index]);
+          assert.equal(
+            point.totalDeviationP,
+            indices.tdProbability[index] === null ? null : indices.tdProbability[index]! * 100,
+          );
+        }
+        const generalHeight = deviations.points
+          .filter((point) => point.totalDeviationDb !== null)
+          .map((point) => point.totalDeviationDb! - point.patternDeviationDb!);
+        assert.equal(generalHeight.length, 52, 'no deviation at the two blind-spot locations');
+        assert.ok(
+          generalHeight.every((gh) => Math.abs(gh - generalHeight[0]!) < 1e-9),
+          'PD = TD − GH everywhere',
+        );
         const fovea = await foveaIndices(gateway, newest, entry.eye, source.sopInstanceUid);
         assert.equal(test.ai?.md, fovea.md);
         assert.equal(test.ai?.psd, fovea.psd);

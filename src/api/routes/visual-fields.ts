@@ -18,6 +18,8 @@ import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
 import { VisualFieldsSchema, type VisualFieldTestView } from '../visual-field-schemas.ts';
 import {
   latestVisibleAnalysis,
+  withAiDeviations,
+  type FieldDeviationsOf,
   opvSopClassUid,
   progressionOf,
   visualFieldTestView,
@@ -30,6 +32,8 @@ export interface VisualFieldRouteOptions {
   readonly results: ResultStore;
   /** The spool file of an instance (absent: not received or gone). */
   readonly instanceFile: (sopInstanceUid: string) => Promise<string | undefined>;
+  /** Fovea's per-point deviations of a field (absent: only the perimeter's are shown). */
+  readonly deviationsOf?: FieldDeviationsOf;
 }
 
 /** Registers `GET /api/studies/{uid}/visual-fields`. */
@@ -66,7 +70,13 @@ export function visualFieldRoutes(options: VisualFieldRouteOptions): FastifyPlug
             continue;
           }
           const dataset = readNaturalPart10(new Uint8Array(await readFile(file)));
-          tests.push(visualFieldTestView(dataset, instance.sopInstanceUid, instance.eye as 'R' | 'L'));
+          tests.push(
+            withAiDeviations(
+              visualFieldTestView(dataset, instance.sopInstanceUid, instance.eye as 'R' | 'L'),
+              dataset,
+              options.deviationsOf,
+            ),
+          );
         }
         const analysis = latestVisibleAnalysis(await options.results.listAnalyses(uid), 'vf-progression');
         const shown = withAiIndices(tests, analysis).sort((a, b) =>

@@ -46,7 +46,7 @@ function PointText({
   dim = false,
   text,
 }: {
-  readonly point: VisualFieldPointView;
+  readonly point: { readonly x: number; readonly y: number };
   readonly testId: string;
   readonly font: number;
   readonly dim?: boolean;
@@ -88,7 +88,15 @@ export function VfNumeric({ test }: { readonly test: VisualFieldTestView }) {
   );
 }
 
-/** Which deviation a test has: pattern deviation when the perimeter wrote it, else total deviation. */
+/** Deviation at one test point: dB and probability (percent; 100 = within normal limits). */
+export interface DeviationPoint {
+  readonly x: number;
+  readonly y: number;
+  readonly db: number | null;
+  readonly p: number | null;
+}
+
+/** Which deviation the perimeter wrote: pattern deviation when it did, else total deviation. */
 export function deviationKind(test: VisualFieldTestView): 'pattern' | 'total' | 'none' {
   if (test.points.some((point) => point.patternDeviationDb !== undefined)) {
     return 'pattern';
@@ -96,16 +104,26 @@ export function deviationKind(test: VisualFieldTestView): 'pattern' | 'total' | 
   return test.points.some((point) => point.totalDeviationDb !== undefined) ? 'total' : 'none';
 }
 
-function deviationOf(point: VisualFieldPointView, kind: 'pattern' | 'total'): { db?: number; p?: number } {
-  return kind === 'pattern'
-    ? {
-        ...(point.patternDeviationDb === undefined ? {} : { db: point.patternDeviationDb }),
-        ...(point.patternDeviationP === undefined ? {} : { p: point.patternDeviationP }),
-      }
-    : {
-        ...(point.totalDeviationDb === undefined ? {} : { db: point.totalDeviationDb }),
-        ...(point.totalDeviationP === undefined ? {} : { p: point.totalDeviationP }),
-      };
+/** The perimeter's deviations of a kind at the points outside the blind spot. */
+export function perimeterDeviations(test: VisualFieldTestView, kind: 'pattern' | 'total'): DeviationPoint[] {
+  return test.points
+    .filter((point) => !point.blindSpot)
+    .map((point) => ({
+      x: point.x,
+      y: point.y,
+      db: (kind === 'pattern' ? point.patternDeviationDb : point.totalDeviationDb) ?? null,
+      p: (kind === 'pattern' ? point.patternDeviationP : point.totalDeviationP) ?? null,
+    }));
+}
+
+/** Fovea's deviations of a kind (the normative model leaves the blind spot out). */
+export function foveaDeviations(test: VisualFieldTestView, kind: 'pattern' | 'total'): DeviationPoint[] {
+  return (test.aiDeviations?.points ?? []).map((point) => ({
+    x: point.x,
+    y: point.y,
+    db: kind === 'pattern' ? point.patternDeviationDb : point.totalDeviationDb,
+    p: kind === 'pattern' ? point.patternDeviationP : point.totalDeviationP,
+  }));
 }
 
 function SymbolPatterns({ prefix }: { readonly prefix: string }) {
@@ -155,33 +173,42 @@ function ProbabilitySymbol({
   );
 }
 
-/** The deviation numbers and the probability symbols of one test. */
-export function VfDeviation({ test }: { readonly test: VisualFieldTestView }) {
+/**
+ * A deviation map and its probability symbols side by side, from the perimeter or from Fovea (`source`, kept in
+ * `data-source` with the kind in `data-kind`).
+ */
+export function VfDeviation({
+  test,
+  points,
+  kind,
+  source,
+  title,
+}: {
+  readonly test: VisualFieldTestView;
+  readonly points: readonly DeviationPoint[];
+  readonly kind: 'pattern' | 'total';
+  readonly source: 'perimeter' | 'fovea';
+  readonly title: string;
+}) {
   const prefix = `vf${useId().replaceAll(':', '')}`;
-  const kind = deviationKind(test);
-  if (kind === 'none') {
-    return <p className="no-image">No deviation values in this field.</p>;
-  }
   const frame = frameOf(test.points);
   const font = frame.step * 0.4;
-  const title = kind === 'pattern' ? 'Pattern deviation' : 'Total deviation';
-  const shown = test.points.filter((point) => !point.blindSpot);
+  const key = (point: DeviationPoint) => `${String(point.x)},${String(point.y)}`;
   return (
-    <div className="vf-deviation-pair">
+    <div className="vf-deviation-pair" data-testid="vf-deviation-pair" data-source={source} data-kind={kind}>
       <figure>
         <VfChart test={test} testId="vf-deviation" what={`${title} (dB)`} kind={kind}>
-          {shown.map((point) => {
-            const { db } = deviationOf(point, kind);
-            return db === undefined ? null : (
+          {points.map((point) =>
+            point.db === null ? null : (
               <PointText
-                key={`${String(point.x)},${String(point.y)}`}
+                key={key(point)}
                 point={point}
                 testId="vf-deviation-value"
                 font={font}
-                text={signed(Math.round(db), 0)}
+                text={signed(Math.round(point.db), 0)}
               />
-            );
-          })}
+            ),
+          )}
         </VfChart>
         <figcaption>{title} (dB)</figcaption>
       </figure>
@@ -192,16 +219,15 @@ export function VfDeviation({ test }: { readonly test: VisualFieldTestView }) {
           what={`${title} probability`}
           defs={<SymbolPatterns prefix={prefix} />}
         >
-          {shown.map((point) => {
-            const { p } = deviationOf(point, kind);
-            const symbol = symbolOf(p);
+          {points.map((point) => {
+            const symbol = symbolOf(point.p ?? undefined);
             return symbol === 'none' ? null : (
               <g
-                key={`${String(point.x)},${String(point.y)}`}
+                key={key(point)}
                 data-testid="vf-probability"
                 data-x={point.x}
                 data-y={point.y}
-                data-p={p}
+                data-p={point.p ?? undefined}
                 data-symbol={symbol}
               >
                 <ProbabilitySymbol

@@ -14,7 +14,14 @@ import {
 } from '../api.ts';
 import { signed } from './vf-geometry.ts';
 import { VfGreyLegend, VfGreyscale } from './vf-greyscale.tsx';
-import { VfDeviation, VfNumeric, VfProbabilityLegend } from './vf-numeric.tsx';
+import {
+  deviationKind,
+  foveaDeviations,
+  perimeterDeviations,
+  VfDeviation,
+  VfNumeric,
+  VfProbabilityLegend,
+} from './vf-numeric.tsx';
 
 const eyeNames = { R: 'Right eye (OD)', L: 'Left eye (OS)' } as const;
 
@@ -132,6 +139,46 @@ function Progression({ entry }: { readonly entry: VisualFieldEyeView }) {
   );
 }
 
+/** The perimeter's deviation maps, and Fovea's pattern deviation (and total, when the perimeter gave none). */
+function Deviations({ test }: { readonly test: VisualFieldTestView }) {
+  const kind = deviationKind(test);
+  const names = { total: 'Total deviation', pattern: 'Pattern deviation' } as const;
+  const fovea = test.aiDeviations;
+  return (
+    <>
+      {kind === 'none' ? (
+        <p className="no-image">The perimeter wrote no deviation values.</p>
+      ) : (
+        <VfDeviation
+          test={test}
+          points={perimeterDeviations(test, kind)}
+          kind={kind}
+          source="perimeter"
+          title={`${names[kind]} (perimeter)`}
+        />
+      )}
+      {fovea === null ? null : (
+        <>
+          <h4 className="vf-fovea-title">
+            Fovea’s deviations <span className="ai-tag">{fovea.label}</span>{' '}
+            <span data-testid="vf-deviation-analyzer">{fovea.analyzer}</span>
+          </h4>
+          {(kind === 'none' ? (['total', 'pattern'] as const) : (['pattern'] as const)).map((shown) => (
+            <VfDeviation
+              key={shown}
+              test={test}
+              points={foveaDeviations(test, shown)}
+              kind={shown}
+              source="fovea"
+              title={`${names[shown]} (Fovea)`}
+            />
+          ))}
+        </>
+      )}
+    </>
+  );
+}
+
 function EyeFields({ entry }: { readonly entry: VisualFieldEyeView }) {
   const test = entry.tests.at(-1);
   return (
@@ -155,7 +202,7 @@ function EyeFields({ entry }: { readonly entry: VisualFieldEyeView }) {
               <figcaption>Sensitivity (dB)</figcaption>
             </figure>
           </div>
-          <VfDeviation test={test} />
+          <Deviations test={test} />
           <div className="vf-fact-columns">
             <Indices test={test} />
             <Reliability test={test} />
