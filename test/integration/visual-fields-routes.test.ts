@@ -266,6 +266,17 @@ for (const backend of await testBackends()) {
       assert.ok(first.body.measures.every((measure) => measure.prior === null && measure.change === null));
     });
 
+    it('lists both routes in the OpenAPI document', async () => {
+      const { body } = await getJson<{ paths: Record<string, { get?: { summary?: string } }> }>(
+        gateway,
+        '/api/openapi.json',
+        null,
+      );
+      for (const path of ['visual-fields', 'prior-visit']) {
+        assert.ok(body.paths[`/api/studies/{StudyInstanceUID}/${path}`]?.get?.summary, path);
+      }
+    });
+
     it('refuses an unknown study and a caller without credentials', async () => {
       const unknown = '1.2.826.0.1.3680043.10.511.999';
       for (const path of ['visual-fields', 'prior-visit']) {
