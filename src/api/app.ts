@@ -11,7 +11,10 @@ import { deferExpectContinue, stowRsRoutes, type StowRouteOptions } from '../dic
 import { installProblemHandlers } from './problem.ts';
 import { healthRoutes, type HealthRouteOptions } from './routes/health.ts';
 import { imageRoutes, type ImageRouteOptions } from './routes/images.ts';
+import { registerLesionHeatmapRoute } from './routes/lesion-heatmap.ts';
 import { metricsRoutes, type MetricsRouteOptions } from './routes/metrics.ts';
+import { registerOctLayersRoute } from './routes/oct-layers.ts';
+import { registerOctSloRoute } from './routes/oct-slo.ts';
 import { resultRoutes, type ResultRouteOptions } from './routes/results.ts';
 import { reviewRoutes, type ReviewRouteOptions } from './routes/review.ts';
 import type { AuditLog } from '../core/audit.ts';
@@ -20,6 +23,9 @@ import { auditRoutes } from './routes/audit.ts';
 import { installAuth, type AuthOptions } from './auth.ts';
 import { studyRoutes, type StudyRouteOptions } from './routes/studies.ts';
 import { webRoutes, type WebRouteOptions } from './routes/web.ts';
+import { priorVisitRoutes } from './routes/prior-visit.ts';
+import { visualFieldRoutes } from './routes/visual-fields.ts';
+import type { FieldDeviationsOf } from './visual-field-views.ts';
 
 /** A route and the role it needs (for the access-control matrix test and the documentation). */
 export interface RouteRole {
@@ -52,6 +58,8 @@ export interface ApiDependencies extends Omit<StudyRouteOptions, 'results'> {
   readonly review?: Omit<ReviewRouteOptions, 'index' | 'results'>;
   /** Rendered frames of received instances for the viewer (absent in tools without a spool). */
   readonly images?: ImageRouteOptions;
+  /** Fovea's per-point deviations of a visual field for the station (absent: the perimeter's only). */
+  readonly visualFieldDeviations?: FieldDeviationsOf;
   /** Where the review station's static shell is (default: the repository's `web/dist`). */
   readonly web?: WebRouteOptions;
 }
@@ -118,9 +126,25 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     if (deps.review !== undefined) {
       await app.register(reviewRoutes({ ...deps.review, index: deps.index, results: deps.results.results }));
     }
+    await app.register(priorVisitRoutes({ index: deps.index, results: deps.results.results }));
+    if (deps.images !== undefined) {
+      await app.register(
+        visualFieldRoutes({
+          index: deps.index,
+          results: deps.results.results,
+          instanceFile: deps.images.instanceFile,
+          ...(deps.visualFieldDeviations === undefined ? {} : { deviationsOf: deps.visualFieldDeviations }),
+        }),
+      );
+    }
   }
   if (deps.images !== undefined) {
     await app.register(imageRoutes(deps.images));
+    registerOctSloRoute(app, { index: deps.index, instanceFile: deps.images.instanceFile });
+  }
+  if (deps.results !== undefined) {
+    registerOctLayersRoute(app, { results: deps.results.results });
+    registerLesionHeatmapRoute(app, { index: deps.index, results: deps.results.results });
   }
   await app.register(webRoutes(deps.web));
   await app.register(metricsRoutes({ registry: deps.metricsRegistry }));

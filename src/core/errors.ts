@@ -182,6 +182,14 @@ export const errorCatalogue = {
     hl7: 'AE',
     title: 'The request body is larger than allowed',
   },
+  FOVEA_CLAIM_HELD: {
+    category: 'input',
+    retryable: false,
+    http: 409,
+    dimse: 0xc000,
+    hl7: 'AE',
+    title: 'The study is claimed by another reader',
+  },
   FOVEA_PACS_UNREACHABLE: {
     category: 'external',
     retryable: true,
@@ -293,6 +301,14 @@ export const errorCatalogue = {
     dimse: 0x0110,
     hl7: 'AE',
     title: 'The presentation state could not be built',
+  },
+  FOVEA_SC_INVALID: {
+    category: 'internal',
+    retryable: false,
+    http: 500,
+    dimse: 0x0110,
+    hl7: 'AE',
+    title: 'The derived image could not be built',
   },
   FOVEA_DELIVERY_FAILED: {
     category: 'external',

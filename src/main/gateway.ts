@@ -68,6 +68,7 @@ import {
 } from '../store/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createLogger } from './logger.ts';
+import { visualFieldDeviations } from './visual-field-deviations.ts';
 
 /** A running gateway. */
 export interface Gateway {
@@ -447,6 +448,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     },
     context: patientContext,
     images: { instanceFile, renderer: renderedImages },
+    visualFieldDeviations,
     audit: auditLog,
     auth: {
       store: authStore,

@@ -140,6 +140,17 @@ describe('access control', () => {
       ),
       'rendered images need the readers of findings',
     );
+    for (const url of [
+      '/api/studies/:StudyInstanceUID/visual-fields',
+      '/api/studies/:StudyInstanceUID/prior-visit',
+    ]) {
+      assert.ok(
+        gateway.routes.some(
+          (route) => route.url === url && route.method === 'GET' && route.role === 'integration',
+        ),
+        `${url}: the readers of findings, like the other study views`,
+      );
+    }
     const health = await fetch(`${gateway.httpUrl}/api/health`);
     assert.equal(health.status, 200);
     await health.arrayBuffer();
@@ -166,6 +177,15 @@ describe('access control', () => {
     assert.deepEqual(octRoutes, [
       'GET /api/studies/:StudyInstanceUID/oct-layers/:SOPInstanceUID integration',
       'GET /api/studies/:StudyInstanceUID/oct-slo/:SOPInstanceUID integration',
+    ]);
+  });
+
+  it('serves the lesion heatmap to the readers of findings, like the rendered images', () => {
+    const heatmapRoutes = gateway.routes
+      .filter((route) => route.url.includes('/lesion-heatmap/') && route.method !== 'HEAD')
+      .map((route) => `${route.method} ${route.url} ${route.role}`);
+    assert.deepEqual(heatmapRoutes, [
+      'GET /api/studies/:StudyInstanceUID/lesion-heatmap/:SOPInstanceUID integration',
     ]);
   });
 

@@ -5,6 +5,24 @@
  */
 import type { FindingView, WorklistView } from '../../src/api/result-schemas.ts';
 import type { InstanceView, StudyDetailView } from '../../src/api/schemas.ts';
+import type { StudyClaimView } from '../../src/api/claim-schemas.ts';
+import type {
+  PriorVisitMeasureView,
+  PriorVisitView,
+  VisualFieldEyeView,
+  VisualFieldPointView,
+  VisualFieldsView,
+  VisualFieldTestView,
+} from '../../src/api/visual-field-schemas.ts';
+
+export type {
+  PriorVisitMeasureView,
+  PriorVisitView,
+  VisualFieldEyeView,
+  VisualFieldPointView,
+  VisualFieldsView,
+  VisualFieldTestView,
+};
 
 export type { FindingView, InstanceView, StudyDetailView, WorklistView };
 
@@ -142,6 +160,20 @@ export function renderedUrl(sopInstanceUid: string, frame: number, maxSize: numb
   return `/api/instances/${encodeURIComponent(sopInstanceUid)}/rendered?${query.toString()}`;
 }
 
+/**
+ * The URL of the AI's lesion heatmap of a photograph (a PNG with alpha), scaled to fit `maxSize`; `version` is a
+ * cache key the caller changes when the findings behind the heatmap change.
+ */
+export function heatmapUrl(
+  studyInstanceUid: string,
+  sopInstanceUid: string,
+  maxSize: number,
+  version: string,
+): string {
+  const query = new URLSearchParams({ maxSize: String(maxSize), v: version });
+  return `/api/studies/${encodeURIComponent(studyInstanceUid)}/lesion-heatmap/${encodeURIComponent(sopInstanceUid)}?${query.toString()}`;
+}
+
 /** A reviewer's decision on one finding, as the API takes it. */
 export type ReviewRequest =
   | { readonly decision: 'accept' }
@@ -272,4 +304,96 @@ export async function fetchOctFluid(
     }
     throw error;
   }
+}
+
+/** A JSON answer, or undefined for a 404 (a view the study does not have). */
+async function getJsonUnless404<T>(path: string): Promise<T | undefined> {
+  try {
+    return await getJson<T>(path);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** A point (x = column, y = row) in an image's pixels. */
+export type ImagePoint = readonly [number, number];
+
+/** The AI's layer boundaries on one OCT B-scan: polylines in B-scan pixels (y = row, 0 at the top edge). */
+export interface OctLayersView {
+  readonly sopInstanceUid: string;
+  readonly eye: 'R' | 'L';
+  readonly analysisId: string;
+  readonly analyzer: string;
+  readonly aiGenerated: true;
+  readonly label: string;
+  readonly frames: number;
+  readonly rows: number;
+  readonly columns: number;
+  readonly frame: number;
+  readonly layers: readonly {
+    readonly name: string;
+    readonly segments: readonly (readonly ImagePoint[])[];
+  }[];
+}
+
+/** The layer lines of one B-scan (1-based frame), or undefined when no visible analysis kept lines for the volume. */
+export async function fetchOctLayers(
+  studyInstanceUid: string,
+  sopInstanceUid: string,
+  frame: number,
+): Promise<OctLayersView | undefined> {
+  return getJsonUnless404<OctLayersView>(
+    `${studyPath(studyInstanceUid)}/oct-layers/${encodeURIComponent(sopInstanceUid)}?frame=${String(frame)}`,
+  );
+}
+
+/** An OCT volume's SLO and each B-scan's line on it (SLO pixels), from the frame locations or the geometry. */
+export interface OctSloView {
+  readonly sopInstanceUid: string;
+  readonly eye: 'R' | 'L';
+  readonly frames: number;
+  readonly slo: { readonly sopInstanceUid: string; readonly rows: number; readonly columns: number };
+  readonly source: 'ophthalmic-frame-location' | 'volume-geometry';
+  readonly lines: readonly { readonly frame: number; readonly points: readonly ImagePoint[] }[];
+}
+
+/** The SLO view of a volume, or undefined when the study holds no image of its eye to draw on. */
+export async function fetchOctSlo(
+  studyInstanceUid: string,
+  sopInstanceUid: string,
+): Promise<OctSloView | undefined> {
+  return getJsonUnless404<OctSloView>(
+    `${studyPath(studyInstanceUid)}/oct-slo/${encodeURIComponent(sopInstanceUid)}`,
+  );
+}
+
+/** The study's visual fields per eye, right eye first. */
+export async function fetchVisualFields(studyInstanceUid: string): Promise<VisualFieldsView> {
+  return getJson<VisualFieldsView>(`${studyPath(studyInstanceUid)}/visual-fields`);
+}
+
+/** The patient's previous visit of the same modality and the change of the key measures per eye. */
+export async function fetchPriorVisit(studyInstanceUid: string): Promise<PriorVisitView> {
+  return getJson<PriorVisitView>(`${studyPath(studyInstanceUid)}/prior-visit`);
+}
+
+/** A study's claim on the worklist as the caller sees it (who holds it, and what the caller may do). */
+export type { StudyClaimView };
+
+/** Who holds a study and what the caller may do about it. */
+export async function fetchClaim(studyInstanceUid: string): Promise<StudyClaimView> {
+  return getJson<StudyClaimView>(`${studyPath(studyInstanceUid)}/claim`);
+}
+
+/** Claims the study for the signed-in reader (or renews their claim); 409 while another reader holds it. */
+export async function claimStudy(studyInstanceUid: string): Promise<StudyClaimView> {
+  return postJson<StudyClaimView>(`${studyPath(studyInstanceUid)}/claim`, {});
+}
+
+/** Releases the reader's claim, or (admin) breaks another reader's. */
+export async function releaseClaim(studyInstanceUid: string): Promise<void> {
+  await request(`${studyPath(studyInstanceUid)}/claim`, { method: 'DELETE' });
 }

@@ -1,7 +1,10 @@
 /**
- * A study: the patient and study header with the triage, both eyes' colour fundus photographs side by side
+ * A study: the patient and study header with the triage (each AI reason with the clinician's decision on the
+ * finding behind it), the worklist claim bar (claim, release; review controls disabled while another reader holds
+ * the study), both eyes' colour fundus photographs side by side
  * (right eye on the left, as the clinician faces the patient) with zoom, pan and the AI's lesion marks (a
- * toggle), OCT B-scans with a slider, the AI panel with the review of each finding (the reviews come from
+ * toggle), OCT B-scans with a slider, layer lines, fluid, the SLO with the B-scan positions and the ETDRS map (one
+ * eye per row), the AI panel with the review of each finding (the reviews come from
  * `GET /api/studies/{uid}/report`), and links to the report and the study's audit trail.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -24,6 +27,11 @@ import { BucketBadge } from '../components/bucket-badge.tsx';
 import { FundusViewer } from '../components/fundus-viewer.tsx';
 import { LesionLegend } from '../components/lesion-legend.tsx';
 import { OctViewer } from '../components/oct-viewer.tsx';
+import { ClaimBar } from '../components/claim-bar.tsx';
+import { TriageReasons } from '../components/triage-reasons.tsx';
+import { ClaimContext, useStudyClaim } from '../claim-context.tsx';
+import { PriorVisitPanel } from '../components/prior-visit.tsx';
+import { VisualFieldSection } from '../components/vf-section.tsx';
 import { regionMarks, type RegionMark } from '../findings.ts';
 import { latestReviewOf } from '../reviews.ts';
 import { navigate } from '../router.ts';
@@ -32,6 +40,8 @@ import { navigate } from '../router.ts';
 const photographSopClass = '1.2.840.10008.5.1.4.1.1.77.1.5.1';
 /** SOP Class UID of Ophthalmic Tomography Image Storage. */
 const tomographySopClass = '1.2.840.10008.5.1.4.1.1.77.1.5.4';
+/** SOP Class UID of Ophthalmic Visual Field Static Perimetry Measurements Storage. */
+const visualFieldSopClass = '1.2.840.10008.5.1.4.1.1.80.1';
 
 const eyes = [
   { eye: 'R', name: 'Right eye (OD)' },
@@ -54,11 +64,15 @@ function EyePhotographs({
   marks,
   showMarks,
   eyeName,
+  studyInstanceUid,
+  showHeatmap,
 }: {
   readonly photographs: readonly InstanceView[];
   readonly marks: readonly RegionMark[];
   readonly showMarks: boolean;
   readonly eyeName: string;
+  readonly studyInstanceUid: string;
+  readonly showHeatmap: boolean;
 }) {
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const shown =
@@ -74,6 +88,8 @@ function EyePhotographs({
         marks={marks}
         showMarks={showMarks}
         eyeName={eyeName}
+        studyInstanceUid={studyInstanceUid}
+        showHeatmap={showHeatmap}
       />
       {photographs.length > 1 ? (
         <div className="photo-picker">
@@ -101,7 +117,15 @@ function formatDate(value: string | undefined): string {
     : (value ?? '—');
 }
 
-function StudyHeader({ detail }: { readonly detail: StudyDetailView }) {
+function StudyHeader({
+  detail,
+  findings,
+  latest,
+}: {
+  readonly detail: StudyDetailView;
+  readonly findings: readonly FindingView[];
+  readonly latest: ReadonlyMap<string, ReviewView>;
+}) {
   const study = detail.study;
   return (
     <header className="study-header" data-testid="study-header">
@@ -125,13 +149,7 @@ function StudyHeader({ detail }: { readonly detail: StudyDetailView }) {
       {detail.triage === null ? null : (
         <div className="study-triage">
           <BucketBadge bucket={detail.triage.bucket} />
-          <ul>
-            {detail.triage.reasons.map((reason) => (
-              <li key={`${reason.eye}-${reason.findingId}`}>
-                {reason.eye}: {reason.reason} <span className="ai-tag">AI-generated — verify</span>
-              </li>
-            ))}
-          </ul>
+          <TriageReasons reasons={detail.triage.reasons} findings={findings} latest={latest} />
         </div>
       )}
     </header>
@@ -152,6 +170,8 @@ export function StudyPage({
   const [signed, setSigned] = useState<SignOffView | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [showMarks, setShowMarks] = useState(true);
+  const [showHeatmap, setShowHeatmap] = useState(false);
+  const claim = useStudyClaim(studyInstanceUid, onUnauthorized);
 
   useEffect(() => {
     let current = true;
@@ -232,12 +252,14 @@ export function StudyPage({
     detail.instancesByEye[eye].filter((instance) => instance.sopClassUid === sopClass);
   const hasPhotographs = eyes.some(({ eye }) => ofEye(eye, photographSopClass).length > 0);
   const hasOct = eyes.some(({ eye }) => ofEye(eye, tomographySopClass).length > 0);
+  const hasFields = eyes.some(({ eye }) => ofEye(eye, visualFieldSopClass).length > 0);
 
   return (
     <main className="study-page" data-testid="study-page" data-study-uid={studyInstanceUid}>
       {back}
       <StudyLinks studyInstanceUid={studyInstanceUid} current="study" />
-      <StudyHeader detail={detail} />
+      <StudyHeader detail={detail} findings={findings} latest={latest} />
+      <ClaimBar claim={claim} />
       {signed === undefined ? null : (
         <p className="study-signed" data-testid="study-signed" data-revision={signed.revision}>
           Report signed (revision {signed.revision}) by {signed.signerName},{' '}
@@ -245,6 +267,7 @@ export function StudyPage({
           again on the Report tab.
         </p>
       )}
+      <PriorVisitPanel studyInstanceUid={studyInstanceUid} onUnauthorized={onUnauthorized} />
       <div className="study-body">
         <div className="viewers">
           {hasPhotographs ? (
@@ -262,8 +285,26 @@ export function StudyPage({
                   />
                   Show AI lesion marks ({marks.length === 0 ? 'none' : 'AI-generated — verify'})
                 </label>
+                <label className="toggle">
+                  <input
+                    type="checkbox"
+                    data-testid="heatmap-toggle"
+                    checked={showHeatmap}
+                    disabled={marks.length === 0}
+                    onChange={(event) => {
+                      setShowHeatmap(event.currentTarget.checked);
+                    }}
+                  />
+                  Show AI lesion heatmap ({marks.length === 0 ? 'none' : 'AI-generated — verify'})
+                </label>
               </div>
               {showMarks ? <LesionLegend marks={marks} /> : null}
+              {showHeatmap && marks.length > 0 ? (
+                <p className="heatmap-legend" data-testid="heatmap-legend">
+                  AI lesion heatmap (AI-generated — verify): likelihood of a lesion from the AI&apos;s detections,
+                  blue low, yellow and white high; uncoloured where none was found.
+                </p>
+              ) : null}
               <div className="eyes">
                 {eyes.map(({ eye, name }) => (
                   <EyePhotographs
@@ -272,6 +313,8 @@ export function StudyPage({
                     marks={marks.filter((mark) => mark.eye === eye)}
                     showMarks={showMarks}
                     eyeName={name}
+                    studyInstanceUid={studyInstanceUid}
+                    showHeatmap={showHeatmap}
                   />
                 ))}
               </div>
@@ -280,7 +323,7 @@ export function StudyPage({
           {hasOct ? (
             <section className="oct-section" aria-label="OCT">
               <h2>OCT B-scans</h2>
-              <div className="eyes">
+              <div className="oct-eyes">
                 {eyes.map(({ eye, name }) => {
                   const volumes = ofEye(eye, tomographySopClass);
                   return volumes.length === 0 ? (
@@ -295,6 +338,7 @@ export function StudyPage({
                           studyInstanceUid={studyInstanceUid}
                           instance={volume}
                           eyeName={name}
+                          findings={findings}
                         />
                       ))}
                     </div>
@@ -303,9 +347,14 @@ export function StudyPage({
               </div>
             </section>
           ) : null}
-          {!hasPhotographs && !hasOct ? <p>No images this station can show yet.</p> : null}
+          {hasFields ? (
+            <VisualFieldSection studyInstanceUid={studyInstanceUid} onUnauthorized={onUnauthorized} />
+          ) : null}
+          {!hasPhotographs && !hasOct && !hasFields ? <p>No images this station can show yet.</p> : null}
         </div>
-        <AiPanel findings={findings} context={{ studyInstanceUid, latest, onReviewed, onUnauthorized }} />
+        <ClaimContext.Provider value={claim.state}>
+          <AiPanel findings={findings} context={{ studyInstanceUid, latest, onReviewed, onUnauthorized }} />
+        </ClaimContext.Provider>
       </div>
     </main>
   );
