@@ -301,8 +301,8 @@ export function StudyPage({
               {showMarks ? <LesionLegend marks={marks} /> : null}
               {showHeatmap && marks.length > 0 ? (
                 <p className="heatmap-legend" data-testid="heatmap-legend">
-                  AI lesion heatmap (AI-generated — verify): likelihood of a lesion from the AI&apos;s detections,
-                  blue low, yellow and white high; uncoloured where none was found.
+                  AI lesion heatmap (AI-generated — verify): likelihood of a lesion from the AI&apos;s
+                  detections, blue low, yellow and white high; uncoloured where none was found.
                 </p>
               ) : null}
               <div className="eyes">
