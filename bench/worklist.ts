@@ -1,9 +1,11 @@
 /**
  * `npm run bench:worklist`: the reading worklist with 10,000 triaged studies (issue 9: ≤ 300 ms server time).
  * For each backend (PGlite, and PostgreSQL when it answers) a gateway is started on a fresh database seeded
- * with 10,000 routed studies and their triage (every bucket, random priorities); then, side by side:
- * `GET /api/worklist` over HTTP on loopback (first page, a page deep in the list, one bucket), and the same
- * SQL the store runs, straight on the database (the floor). Prints the median and p95 of each and the ratio.
+ * with 10,000 routed studies, their analyses (four use cases), their triage (every bucket, random priorities)
+ * and a signed report for one in ten; then, side by side: `GET /api/worklist` over HTTP on loopback (first
+ * page, a page deep in the list, one bucket, the filters of the station together: use case, to read, a study
+ * date range), each answer with its total, and the same SQL the store runs for the page, straight on the
+ * database (the floor). Prints the median and p95 of each and the ratio.
  *
  * Usage: npm run bench:worklist -- [studies=10000] [repeats=30]
  */
@@ -35,11 +37,20 @@ async function timed(repeatsCount: number, work: () => Promise<unknown>): Promis
   return times;
 }
 
-const worklistSql = `SELECT t.*, s.site, s.accession_number, s.study_date, s.last_received_at
+const worklistSql = `SELECT t.*, s.site, s.accession_number, s.study_date, s.last_received_at,
+         (SELECT max(r.revision) FROM report_signoff r
+          WHERE r.study_instance_uid = t.study_instance_uid) AS signed_revision
   FROM study_triage t JOIN study s ON s.study_instance_uid = t.study_instance_uid
   WHERE ($1::text IS NULL OR t.bucket = $1) AND ($2::text IS NULL OR s.site = $2)
+    AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM analysis a
+                                     WHERE a.id = ANY (t.analysis_ids) AND a.use_case = $3))
+    AND ($4::text IS NULL OR ($4 = 'signed') = EXISTS (SELECT 1 FROM report_signoff r
+                                                      WHERE r.study_instance_uid = t.study_instance_uid))
+    AND ($5::text IS NULL OR s.study_date >= $5) AND ($6::text IS NULL OR s.study_date <= $6)
   ORDER BY t.priority DESC, s.last_received_at, t.study_instance_uid
-  LIMIT $3 OFFSET $4`;
+  LIMIT $7 OFFSET $8`;
+
+const useCases = ['dr-screening', 'dme-quantification', 'glaucoma-progression', 'image-quality'];
 
 async function run(backend: Backend): Promise<void> {
   const database = await createTestDatabase(backend);
@@ -64,17 +75,41 @@ async function run(backend: Backend): Promise<void> {
        FROM generate_series(1, $1) AS g`,
       [studies, [...triageBuckets]],
     );
+    await sql.query(
+      `INSERT INTO analysis (id, study_instance_uid, analyzer_id, analyzer_version, use_case, phase, status,
+                             model_hash, input_sop_instance_uids, started_at, finished_at)
+       SELECT 'an' || g, '2.25.9' || g, 'bench', '1.0.0', ($2::text[])[1 + g % 4], 'assistive', 'succeeded',
+              'h', ARRAY['2.25.8' || g], now(), now()
+       FROM generate_series(1, $1) AS g`,
+      [studies, useCases],
+    );
+    await sql.query(
+      `INSERT INTO report_signoff (id, study_instance_uid, revision, report_text, signer, signer_name, signed_at,
+                                   analysis_ids)
+       SELECT 'so' || g, '2.25.9' || g, 1, 'seeded', 'u', 'Reader^Bench', now(), ARRAY['an' || g]
+       FROM generate_series(10, $1, 10) AS g`,
+      [studies],
+    );
     print(
       `${backend}: seeded ${studies} triaged studies in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
     const cases: [string, string, (string | number | null)[]][] = [
-      ['first page (100)', '/api/worklist?limit=100', [null, null, 100, 0]],
+      ['first page (100)', '/api/worklist?limit=100', [null, null, null, null, null, null, 100, 0]],
       [
         'deep page (offset 9,900)',
         `/api/worklist?limit=100&offset=${studies - 100}`,
-        [null, null, 100, studies - 100],
+        [null, null, null, null, null, null, 100, studies - 100],
       ],
-      ['one bucket (referable)', '/api/worklist?bucket=referable&limit=100', ['referable', null, 100, 0]],
+      [
+        'one bucket (referable)',
+        '/api/worklist?bucket=referable&limit=100',
+        ['referable', null, null, null, null, null, 100, 0],
+      ],
+      [
+        'use case + to read + Mar–Sep',
+        '/api/worklist?useCase=dr-screening&status=unsigned&studyDateFrom=2026-03-01&studyDateTo=2026-09-30&limit=100',
+        [null, null, 'dr-screening', 'unsigned', '20260301', '20260930', 100, 0],
+      ],
     ];
     print(`| ${backend} | API median / p95 (ms) | SQL median / p95 (ms) | API ÷ SQL |`);
     print('|---|---|---|---|');
@@ -84,9 +119,9 @@ async function run(backend: Backend): Promise<void> {
         if (response.status !== 200) {
           throw new Error(`${path}: ${response.status}`);
         }
-        const body = (await response.json()) as { entries: unknown[] };
-        if (body.entries.length !== 100) {
-          throw new Error(`${path}: ${body.entries.length} entries`);
+        const body = (await response.json()) as { entries: unknown[]; total: number };
+        if (body.entries.length !== 100 || body.total < 100) {
+          throw new Error(`${path}: ${body.entries.length} entries of ${body.total}`);
         }
       });
       const floor = await timed(repeats, () => sql.query(worklistSql, params));

@@ -67,6 +67,14 @@ export const TriageViewSchema = Type.Object({
 export const WorklistQuerySchema = Type.Object({
   bucket: Type.Optional(bucket),
   site: Type.Optional(Type.String({ maxLength: 64 })),
+  /** A use case of one of the analyses behind the triage (`dr-screening`, `dme-quantification` …). */
+  useCase: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]*$' })),
+  /** `unsigned`: no report signed yet; `signed`: at least one revision signed. */
+  status: Type.Optional(Type.Union([Type.Literal('unsigned'), Type.Literal('signed')])),
+  /** First study date, inclusive. */
+  studyDateFrom: Type.Optional(Type.String({ format: 'date' })),
+  /** Last study date, inclusive. */
+  studyDateTo: Type.Optional(Type.String({ format: 'date' })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
   offset: Type.Integer({ minimum: 0, default: 0 }),
 });
@@ -83,8 +91,12 @@ export const WorklistSchema = Type.Object({
       triage: TriageViewSchema,
       /** The reader holding the study, while one does (`POST /api/studies/{uid}/claim`). */
       claim: Type.Optional(ClaimViewSchema),
+      /** The latest signed report revision, absent while no report is signed. */
+      signedRevision: Type.Optional(Type.Integer({ minimum: 1 })),
     }),
   ),
+  /** How many studies match the filters, all pages together. */
+  total: Type.Integer({ minimum: 0 }),
 });
 
 /** `GET /api/studies/{StudyInstanceUID}/findings`. */
@@ -192,3 +204,4 @@ export type ResultObjectView = Static<typeof ResultObjectViewSchema>;
 
 export type TriageView = Static<typeof TriageViewSchema>;
 export type WorklistView = Static<typeof WorklistSchema>;
+export type WorklistQueryView = Static<typeof WorklistQuerySchema>;

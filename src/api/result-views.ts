@@ -3,7 +3,7 @@
  */
 import type { AnalysisRecord, Finding, FindingProvenance } from '../core/finding.ts';
 import type { Job } from '../core/job-queue.ts';
-import type { Delivery, ResultObject, WorklistEntry } from '../core/result-store.ts';
+import type { Delivery, ResultObject, WorklistEntry, WorklistFilter } from '../core/result-store.ts';
 import type { StudyTriage } from '../core/triage.ts';
 import type {
   AnalysisView,
@@ -12,6 +12,7 @@ import type {
   JobView,
   ResultObjectView,
   TriageView,
+  WorklistQueryView,
   WorklistView,
 } from './result-schemas.ts';
 
@@ -64,7 +65,7 @@ export function triageView(triage: StudyTriage): TriageView {
 }
 
 /** One worklist row for the API. */
-export function worklistEntryView(entry: WorklistEntry): WorklistView['entries'][number] {
+export function worklistEntryView(entry: WorklistEntry): Omit<WorklistView['entries'][number], 'claim'> {
   return {
     studyInstanceUid: entry.triage.studyInstanceUid,
     site: entry.site,
@@ -72,6 +73,23 @@ export function worklistEntryView(entry: WorklistEntry): WorklistView['entries']
     ...(entry.studyDate === undefined ? {} : { studyDate: entry.studyDate }),
     lastReceivedAt: entry.lastReceivedAt.toISOString(),
     triage: triageView(entry.triage),
+    ...(entry.signedRevision === undefined ? {} : { signedRevision: entry.signedRevision }),
+  };
+}
+
+/**
+ * The store's worklist filter from the API's query: dates `YYYY-MM-DD` become DICOM DA (`YYYYMMDD`), the form of
+ * the Study Date the index keeps (PS3.5 §6.2, DA).
+ */
+export function worklistFilterOf(query: Omit<WorklistQueryView, 'limit' | 'offset'>): WorklistFilter {
+  const da = (date: string): string => date.replaceAll('-', '');
+  return {
+    ...(query.bucket === undefined ? {} : { bucket: query.bucket }),
+    ...(query.site === undefined ? {} : { site: query.site }),
+    ...(query.useCase === undefined ? {} : { useCase: query.useCase }),
+    ...(query.status === undefined ? {} : { status: query.status }),
+    ...(query.studyDateFrom === undefined ? {} : { studyDateFrom: da(query.studyDateFrom) }),
+    ...(query.studyDateTo === undefined ? {} : { studyDateTo: da(query.studyDateTo) }),
   };
 }
 

@@ -48,12 +48,28 @@ export interface WorklistEntry {
   readonly accessionNumber?: string;
   readonly studyDate?: string;
   readonly lastReceivedAt: Date;
+  /** The latest signed report revision, absent while no report is signed. */
+  readonly signedRevision?: number;
 }
 
-/** Worklist filters. */
-export interface WorklistQuery {
+/** A worklist entry's reading status: `unsigned` while no report is signed, then `signed`. */
+export type WorklistStatus = 'unsigned' | 'signed';
+
+/** Worklist filters; every one given must hold. */
+export interface WorklistFilter {
   readonly bucket?: TriageBucket;
   readonly site?: string;
+  /** A use case of one of the analyses behind the triage. */
+  readonly useCase?: string;
+  readonly status?: WorklistStatus;
+  /** First Study Date (DICOM DA, `YYYYMMDD`), inclusive. */
+  readonly studyDateFrom?: string;
+  /** Last Study Date (DICOM DA, `YYYYMMDD`), inclusive. */
+  readonly studyDateTo?: string;
+}
+
+/** Worklist filters and the page. */
+export interface WorklistQuery extends WorklistFilter {
   readonly limit: number;
   readonly offset?: number;
 }
@@ -87,6 +103,8 @@ export interface ResultStore {
   getTriage(studyInstanceUid: string): Promise<StudyTriage | undefined>;
   /** The worklist: highest priority first, then the earliest received. */
   listWorklist(query: WorklistQuery): Promise<WorklistEntry[]>;
+  /** How many studies the worklist holds under these filters (for paging). */
+  countWorklist(filter: WorklistFilter): Promise<number>;
   /** Counts an attempt; `error` set when it failed, `dead` when no retry will follow. */
   recordDeliveryAttempt(
     deliveryId: string,

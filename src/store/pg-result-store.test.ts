@@ -256,5 +256,56 @@ for (const backend of await testBackends()) {
       await results.clearTriage(uid);
       assert.equal(await results.getTriage(uid), undefined);
     });
+    it('filters the worklist by use case, report status, site and study date, and counts the matches', async () => {
+      const site = `filters-${newUid().slice(-6)}`;
+      const study = async (studyDate: string, useCase: string, priority: number) => {
+        const uid = newUid();
+        const record = instance(uid, `P-${priority}`, studyDate, 'OP');
+        await store.index.recordInstances([{ ...record, origin: { ...record.origin, site } }]);
+        const saved = { ...analysis(uid, `an-${newUid()}`), useCase };
+        await results.saveAnalysis(saved);
+        await results.saveTriage({
+          studyInstanceUid: uid,
+          bucket: 'referable',
+          priority,
+          reasons: [],
+          analysisIds: [saved.id],
+          computedAt: new Date(),
+        });
+        return uid;
+      };
+      const dr2025 = await study('20250301', 'dr-screening', 800);
+      const oct2025 = await study('20251231', 'dme-quantification', 700);
+      const dr2026 = await study('20260115', 'dr-screening', 600);
+      for (const revision of [1, 2]) {
+        await store.sql.query(
+          `INSERT INTO report_signoff (id, study_instance_uid, revision, report_text, signer, signer_name,
+                                       signed_at, analysis_ids)
+           VALUES ($1, $2, $3, 'text', 'u1', 'Reader^Dana', now(), '{}')`,
+          [`so-${newUid()}`, dr2026, revision],
+        );
+      }
+      const uids = async (filter: Omit<Parameters<typeof results.listWorklist>[0], 'limit'>) => {
+        const page = await results.listWorklist({ ...filter, site, limit: 500 });
+        assert.equal(await results.countWorklist({ ...filter, site }), page.length, 'count = listed');
+        return page.map((entry) => entry.triage.studyInstanceUid);
+      };
+      assert.deepEqual(await uids({}), [dr2025, oct2025, dr2026], 'most urgent first');
+      assert.deepEqual(await uids({ useCase: 'dr-screening' }), [dr2025, dr2026]);
+      assert.deepEqual(await uids({ useCase: 'glaucoma-progression' }), []);
+      assert.deepEqual(await uids({ status: 'signed' }), [dr2026]);
+      assert.deepEqual(await uids({ status: 'unsigned' }), [dr2025, oct2025]);
+      assert.deepEqual(await uids({ studyDateFrom: '20250401', studyDateTo: '20251231' }), [oct2025]);
+      assert.deepEqual(await uids({ studyDateFrom: '20251231' }), [oct2025, dr2026]);
+      assert.deepEqual(await uids({ useCase: 'dr-screening', status: 'unsigned' }), [dr2025]);
+      const signed = (await results.listWorklist({ site, limit: 500 })).map((entry) => entry.signedRevision);
+      assert.deepEqual(signed, [undefined, undefined, 2], 'the latest signed revision');
+      const second = await results.listWorklist({ site, limit: 1, offset: 1 });
+      assert.deepEqual(
+        second.map((entry) => entry.triage.studyInstanceUid),
+        [oct2025],
+        'a page',
+      );
+    });
   });
 }

@@ -16,6 +16,7 @@ import type {
   ResultObject,
   ResultStore,
   WorklistEntry,
+  WorklistFilter,
   WorklistQuery,
 } from '../core/result-store.ts';
 import type { StudyTriage, TriageBucket, TriageReason, TriageSuggestion } from '../core/triage.ts';
@@ -91,6 +92,31 @@ interface WorklistRow extends TriageRow {
   accession_number: string | null;
   study_date: string | null;
   last_received_at: Date | string;
+  signed_revision: number | string | null;
+}
+
+/**
+ * The WHERE clause of the worklist's filters over `study_triage t JOIN study s`, with its parameters ($1…): a
+ * filter left out matches everything. The use case is that of one of the analyses behind the triage; the status
+ * asks whether a report was signed.
+ */
+function worklistWhere(filter: WorklistFilter): [string, unknown[]] {
+  return [
+    `($1::text IS NULL OR t.bucket = $1) AND ($2::text IS NULL OR s.site = $2)
+     AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM analysis a
+                                      WHERE a.id = ANY (t.analysis_ids) AND a.use_case = $3))
+     AND ($4::text IS NULL OR ($4 = 'signed') = EXISTS (SELECT 1 FROM report_signoff r
+                                                       WHERE r.study_instance_uid = t.study_instance_uid))
+     AND ($5::text IS NULL OR s.study_date >= $5) AND ($6::text IS NULL OR s.study_date <= $6)`,
+    [
+      filter.bucket ?? null,
+      filter.site ?? null,
+      filter.useCase ?? null,
+      filter.status ?? null,
+      filter.studyDateFrom ?? null,
+      filter.studyDateTo ?? null,
+    ],
+  ];
 }
 
 const toDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
@@ -392,13 +418,16 @@ export class PgResultStore implements ResultStore {
   }
 
   async listWorklist(query: WorklistQuery): Promise<WorklistEntry[]> {
+    const [where, parameters] = worklistWhere(query);
     const result = await this.#sql.query<WorklistRow>(
-      `SELECT t.*, s.site, s.accession_number, s.study_date, s.last_received_at
+      `SELECT t.*, s.site, s.accession_number, s.study_date, s.last_received_at,
+              (SELECT max(r.revision) FROM report_signoff r
+               WHERE r.study_instance_uid = t.study_instance_uid) AS signed_revision
        FROM study_triage t JOIN study s ON s.study_instance_uid = t.study_instance_uid
-       WHERE ($1::text IS NULL OR t.bucket = $1) AND ($2::text IS NULL OR s.site = $2)
+       WHERE ${where}
        ORDER BY t.priority DESC, s.last_received_at, t.study_instance_uid
-       LIMIT $3 OFFSET $4`,
-      [query.bucket ?? null, query.site ?? null, query.limit, query.offset ?? 0],
+       LIMIT $${parameters.length + 1} OFFSET $${parameters.length + 2}`,
+      [...parameters, query.limit, query.offset ?? 0],
     );
     return result.rows.map((row) => ({
       triage: triageOf(row),
@@ -406,7 +435,19 @@ export class PgResultStore implements ResultStore {
       ...(row.accession_number === null ? {} : { accessionNumber: row.accession_number }),
       ...(row.study_date === null ? {} : { studyDate: row.study_date }),
       lastReceivedAt: toDate(row.last_received_at),
+      ...(row.signed_revision === null ? {} : { signedRevision: Number(row.signed_revision) }),
     }));
+  }
+
+  async countWorklist(filter: WorklistFilter): Promise<number> {
+    const [where, parameters] = worklistWhere(filter);
+    const result = await this.#sql.query<{ count: string | number }>(
+      `SELECT count(*) AS count
+       FROM study_triage t JOIN study s ON s.study_instance_uid = t.study_instance_uid
+       WHERE ${where}`,
+      parameters,
+    );
+    return Number(result.rows[0]?.count ?? 0);
   }
 
   async recordDeliveryAttempt(

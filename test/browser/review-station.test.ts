@@ -91,6 +91,20 @@ describe('review station in Chromium', () => {
     assert.notEqual(await rows.nth(1).getAttribute('data-bucket'), 'referable');
     const worklistShot = join(shots, 'worklist.png');
     await page.screenshot({ path: worklistShot, fullPage: true });
+    assert.equal(await page.getByTestId('worklist-count').textContent(), '1–2 of 2 studies');
+    await page.getByTestId('status-filter').selectOption('signed');
+    await waitForCount(page, '[data-testid="worklist-row"]', 0);
+    await page.getByTestId('status-filter').selectOption('unsigned');
+    await waitForCount(page, '[data-testid="worklist-row"]', 2);
+    await page.getByTestId('use-case-filter').selectOption('glaucoma-progression');
+    await waitForCount(page, '[data-testid="worklist-row"]', 0);
+    await page.getByTestId('use-case-filter').selectOption('dr-screening');
+    await waitForCount(page, '[data-testid="worklist-row"]', 2);
+    await page.getByTestId('date-to-filter').fill('2000-01-01');
+    await waitForCount(page, '[data-testid="worklist-row"]', 0);
+    await page.getByTestId('date-to-filter').fill('');
+    await waitForCount(page, '[data-testid="worklist-row"]', 2);
+    assert.equal(await rows.first().getAttribute('data-study-uid'), referable.studyInstanceUid);
 
     const findingsAnswer = page.waitForResponse((response) =>
       response.url().endsWith(`/api/studies/${referable.studyInstanceUid}/findings`),

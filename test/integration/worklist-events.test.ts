@@ -120,4 +120,45 @@ describe('worklist live updates (server-sent events)', () => {
       controller.abort();
     }
   });
+
+  it('filters the worklist by use case, report status and study date, with the total for paging', async (t) => {
+    if (!requirePeer(t, 'dcmtk')) {
+      return;
+    }
+    const study = await writeFundusStudy(3132, 512, { L: { artefacts: ['under-exposure'] } });
+    directories.push(study.directory);
+    await storescuSend(gateway.dicomPort, study.files);
+    type Page = { entries: { studyInstanceUid: string; studyDate?: string }[]; total: number };
+    let all = await getJson<Page>(gateway, '/api/worklist');
+    for (
+      let attempt = 0;
+      !all.body.entries.some((e) => e.studyInstanceUid === study.studyInstanceUid);
+      attempt++
+    ) {
+      assert.ok(attempt < 600, 'the study reached the worklist');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      all = await getJson<Page>(gateway, '/api/worklist');
+    }
+    assert.equal(all.body.total, all.body.entries.length);
+    const date = all.body.entries.find((e) => e.studyInstanceUid === study.studyInstanceUid)!.studyDate!;
+    const iso = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
+    const has = async (query: string) => {
+      const page = await getJson<Page>(gateway, `/api/worklist?${query}`);
+      assert.equal(page.status, 200, query);
+      return page.body.entries.some((e) => e.studyInstanceUid === study.studyInstanceUid);
+    };
+    assert.equal(
+      await has(`useCase=image-quality&status=unsigned&studyDateFrom=${iso}&studyDateTo=${iso}`),
+      true,
+    );
+    assert.equal(await has('useCase=dr-screening'), false);
+    assert.equal(await has('status=signed'), false);
+    assert.equal(await has(`studyDateTo=${Number(date.slice(0, 4)) - 1}-12-31`), false);
+    const onePage = await getJson<Page>(gateway, '/api/worklist?limit=1');
+    assert.equal(onePage.body.entries.length, 1);
+    assert.equal(onePage.body.total, all.body.total, 'the total counts every page');
+    const bad = await fetch(`${gateway.httpUrl}/api/worklist?studyDateFrom=yesterday`, { headers: bearer() });
+    assert.equal(bad.status, 400);
+    assert.match(bad.headers.get('content-type') ?? '', /^application\/problem\+json/u);
+  });
 });

@@ -132,13 +132,32 @@ export async function signOut(): Promise<void> {
   csrfToken = undefined;
 }
 
-/** The worklist, most urgent first, optionally one bucket only. */
-export async function fetchWorklist(bucket?: Bucket): Promise<WorklistEntry[]> {
-  const query = new URLSearchParams({ limit: '500' });
-  if (bucket !== undefined) {
-    query.set('bucket', bucket);
+/** The worklist's filters (each optional) and page. */
+export interface WorklistRequest {
+  readonly bucket?: Bucket;
+  readonly site?: string;
+  readonly useCase?: string;
+  readonly status?: 'unsigned' | 'signed';
+  /** `YYYY-MM-DD`, inclusive. */
+  readonly studyDateFrom?: string;
+  /** `YYYY-MM-DD`, inclusive. */
+  readonly studyDateTo?: string;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** One page of the worklist, most urgent first, and how many studies match the filters. */
+export async function fetchWorklist(
+  request: WorklistRequest,
+): Promise<{ entries: WorklistEntry[]; total: number }> {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(request)) {
+    if (value !== undefined && value !== '') {
+      query.set(name, String(value));
+    }
   }
-  return (await getJson<WorklistView>(`/api/worklist?${query.toString()}`)).entries;
+  const page = await getJson<WorklistView>(`/api/worklist?${query.toString()}`);
+  return { entries: page.entries, total: page.total };
 }
 
 /** A study: patient, instances per eye, triage. */

@@ -15,3 +15,6 @@ export function useCaseOf(analyzer: string): string {
   const id = analyzer.split('@')[0] ?? analyzer;
   return defaultUseCases[id] ?? id;
 }
+
+/** The use cases of the built-in analyzers, for the worklist's filter. */
+export const builtInUseCases: readonly string[] = [...new Set(Object.values(defaultUseCases))].sort();

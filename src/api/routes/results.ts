@@ -34,6 +34,7 @@ import {
   resultObjectView,
   visibleFindings,
   worklistEntryView,
+  worklistFilterOf,
 } from '../result-views.ts';
 import { progressionPlotInput, renderProgressionPlotSvg } from '../progression-plot.ts';
 import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
@@ -143,13 +144,12 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const { bucket, site, limit, offset } = request.query;
-        const entries = await options.results.listWorklist({
-          limit,
-          offset,
-          ...(bucket === undefined ? {} : { bucket }),
-          ...(site === undefined ? {} : { site }),
-        });
+        const { limit, offset, ...query } = request.query;
+        const filter = worklistFilterOf(query);
+        const [entries, total] = await Promise.all([
+          options.results.listWorklist({ ...filter, limit, offset }),
+          options.results.countWorklist(filter),
+        ]);
         const claims = await options.claims?.listClaims(
           entries.map((entry) => entry.triage.studyInstanceUid),
         );
@@ -161,6 +161,7 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
               ...(claim === undefined ? {} : { claim: claimView(claim) }),
             };
           }),
+          total,
         };
       },
     );

@@ -1,16 +1,20 @@
 /**
  * The worklist: triaged studies, most urgent first (`GET /api/worklist`), each with its bucket as a coloured
- * badge, the AI's reasons and, while a reader holds the study, a lock badge with the reader's name; filters by
- * bucket (asked of the API) and by use case; a click opens the study. It re-reads the list whenever the gateway
+ * badge, the AI's reasons, whether a report is signed and, while a reader holds the study, a lock badge with the
+ * reader's name; filters by bucket, use case, status (to read / signed), site and study date, all asked of the API,
+ * a page of {@link pageSize} at a time with the total; a click opens the study. It re-reads the page whenever the gateway
  * announces a change (`GET /api/worklist/events`): a new or re-triaged study, a review, a sign-off, a claim or a
  * release.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { buckets, fetchWorklist, type Bucket, type WorklistEntry } from '../api.ts';
+import { buckets, fetchWorklist, type Bucket, type WorklistEntry, type WorklistRequest } from '../api.ts';
 import { BucketBadge } from '../components/bucket-badge.tsx';
 import { ClaimBadge } from '../components/claim-badge.tsx';
 import { navigate } from '../router.ts';
-import { useCaseOf } from '../use-cases.ts';
+import { builtInUseCases, useCaseOf } from '../use-cases.ts';
+
+/** Studies per page. */
+export const pageSize = 50;
 
 function useCasesOf(entry: WorklistEntry): string[] {
   return [...new Set(entry.triage.reasons.map((reason) => useCaseOf(reason.analyzer)))];
@@ -24,18 +28,26 @@ function formatDate(studyDate: string | undefined): string {
 
 /** The worklist page. */
 export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (error: unknown) => boolean }) {
-  const [bucket, setBucket] = useState<Bucket | ''>('');
-  const [useCase, setUseCase] = useState('');
+  const [filter, setFilter] = useState<Omit<WorklistRequest, 'limit' | 'offset'>>({});
+  const [offset, setOffset] = useState(0);
   const [entries, setEntries] = useState<WorklistEntry[] | undefined>(undefined);
+  const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | undefined>(undefined);
   const [version, setVersion] = useState(0);
 
+  /** Changes one filter and goes back to the first page. */
+  const refine = (change: Partial<Omit<WorklistRequest, 'limit' | 'offset'>>) => {
+    setFilter((previous) => ({ ...previous, ...change }));
+    setOffset(0);
+  };
+
   useEffect(() => {
     let current = true;
-    fetchWorklist(bucket === '' ? undefined : bucket).then(
-      (loaded) => {
+    fetchWorklist({ ...filter, limit: pageSize, offset }).then(
+      (page) => {
         if (current) {
-          setEntries([...loaded].sort((a, b) => b.triage.priority - a.triage.priority));
+          setEntries(page.entries);
+          setTotal(page.total);
           setError(undefined);
         }
       },
@@ -48,7 +60,7 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
     return () => {
       current = false;
     };
-  }, [bucket, version, onUnauthorized]);
+  }, [filter, offset, version, onUnauthorized]);
 
   useEffect(() => {
     const events = new EventSource('/api/worklist/events');
@@ -65,8 +77,12 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
     };
   }, []);
 
-  const allUseCases = useMemo(() => [...new Set((entries ?? []).flatMap(useCasesOf))].sort(), [entries]);
-  const shown = (entries ?? []).filter((entry) => useCase === '' || useCasesOf(entry).includes(useCase));
+  const allUseCases = useMemo(
+    () => [...new Set([...builtInUseCases, ...(entries ?? []).flatMap(useCasesOf)])].sort(),
+    [entries],
+  );
+  const shown = entries ?? [];
+  const last = Math.min(offset + shown.length, total);
 
   return (
     <main className="worklist-page">
@@ -76,9 +92,10 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
           Bucket
           <select
             data-testid="bucket-filter"
-            value={bucket}
+            value={filter.bucket ?? ''}
             onChange={(event) => {
-              setBucket(event.currentTarget.value as Bucket | '');
+              const value = event.currentTarget.value;
+              refine({ bucket: value === '' ? undefined : (value as Bucket) });
             }}
           >
             <option value="">All buckets</option>
@@ -93,9 +110,9 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
           Use case
           <select
             data-testid="use-case-filter"
-            value={useCase}
+            value={filter.useCase ?? ''}
             onChange={(event) => {
-              setUseCase(event.currentTarget.value);
+              refine({ useCase: event.currentTarget.value || undefined });
             }}
           >
             <option value="">All use cases</option>
@@ -106,7 +123,82 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
             ))}
           </select>
         </label>
-        <span className="count">{entries === undefined ? 'Loading…' : `${shown.length} studies`}</span>
+        <label>
+          Status
+          <select
+            data-testid="status-filter"
+            value={filter.status ?? ''}
+            onChange={(event) => {
+              const value = event.currentTarget.value;
+              refine({ status: value === '' ? undefined : (value as 'unsigned' | 'signed') });
+            }}
+          >
+            <option value="">All</option>
+            <option value="unsigned">To read</option>
+            <option value="signed">Signed</option>
+          </select>
+        </label>
+        <label>
+          Site
+          <input
+            data-testid="site-filter"
+            type="search"
+            size={10}
+            value={filter.site ?? ''}
+            onChange={(event) => {
+              refine({ site: event.currentTarget.value || undefined });
+            }}
+          />
+        </label>
+        <label>
+          Study date from
+          <input
+            data-testid="date-from-filter"
+            type="date"
+            value={filter.studyDateFrom ?? ''}
+            onChange={(event) => {
+              refine({ studyDateFrom: event.currentTarget.value || undefined });
+            }}
+          />
+        </label>
+        <label>
+          to
+          <input
+            data-testid="date-to-filter"
+            type="date"
+            value={filter.studyDateTo ?? ''}
+            onChange={(event) => {
+              refine({ studyDateTo: event.currentTarget.value || undefined });
+            }}
+          />
+        </label>
+        <span className="count" data-testid="worklist-count">
+          {entries === undefined
+            ? 'Loading…'
+            : total === 0
+              ? '0 studies'
+              : `${offset + 1}–${last} of ${total} studies`}
+        </span>
+        <button
+          type="button"
+          data-testid="previous-page"
+          disabled={offset === 0}
+          onClick={() => {
+            setOffset(Math.max(0, offset - pageSize));
+          }}
+        >
+          Previous
+        </button>
+        <button
+          type="button"
+          data-testid="next-page"
+          disabled={offset + pageSize >= total}
+          onClick={() => {
+            setOffset(offset + pageSize);
+          }}
+        >
+          Next
+        </button>
       </div>
       {error === undefined ? null : (
         <p className="error" role="alert">
@@ -119,6 +211,7 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
             <th>Priority</th>
             <th>Bucket</th>
             <th>Reader</th>
+            <th>Report</th>
             <th>Use case</th>
             <th>Why (AI-generated)</th>
             <th>Study date</th>
@@ -147,6 +240,13 @@ export function WorklistPage({ onUnauthorized }: { readonly onUnauthorized: (err
                   <BucketBadge bucket={entry.triage.bucket} />
                 </td>
                 <td>{entry.claim === undefined ? null : <ClaimBadge claim={entry.claim} />}</td>
+                <td data-testid="report-status">
+                  {entry.signedRevision === undefined
+                    ? 'to read'
+                    : entry.signedRevision === 1
+                      ? 'signed'
+                      : `signed (revision ${entry.signedRevision})`}
+                </td>
                 <td>{useCasesOf(entry).join(', ')}</td>
                 <td className="reasons">
                   {entry.triage.reasons.map((reason) => (
