@@ -115,7 +115,7 @@ const time = (date: string): number => Date.parse(`${date}T00:00:00Z`);
 const fixed = (value: number): string => (Math.round(value * 100) / 100).toString();
 
 /** Geometry of the plot: width, panel height, margins. */
-export const plotLayout = { width: 720, panelHeight: 200, top: 56, gap: 56, left: 64, right: 24 } as const;
+export const plotLayout = { width: 720, panelHeight: 200, top: 72, gap: 56, left: 64, right: 24 } as const;
 
 function niceTicks(low: number, high: number, count: number): number[] {
   const span = Math.max(high - low, 1e-9);
@@ -197,14 +197,25 @@ function panel(
   return parts.join('');
 }
 
-/** Renders the two-panel trend plot (deterministic for its input). */
+/**
+ * Renders the trend plot (deterministic for its input): a panel per measure the series has (MD, RNFL; both, as
+ * empty frames, when it has neither), a note naming a missing measure, the title and, on its own line, the
+ * AI label with the analyzer id@version.
+ */
 export function renderProgressionPlotSvg(input: ProgressionPlotInput): string {
   const { width, panelHeight, top, gap, left } = plotLayout;
-  const height = top + 2 * panelHeight + gap + 64;
+  const measures = [
+    { series: input.md, name: 'MD', unit: 'dB', missing: 'no visual fields' },
+    { series: input.rnfl, name: 'RNFL', unit: 'µm', missing: 'no RNFL circle scans' },
+  ];
+  const present = measures.filter((measure) => measure.series !== undefined);
+  const shown = present.length === 0 ? measures : present;
+  const notes = present.length === 0 ? [] : measures.filter((measure) => measure.series === undefined);
+  const axisTop = top + shown.length * panelHeight + (shown.length - 1) * gap;
+  const height = axisTop + 48 + notes.length * 18;
   const all = [...(input.md?.points ?? []), ...(input.rnfl?.points ?? [])].map((point) => time(point.date));
   const dates = { from: Math.min(...all), to: Math.max(...all) };
   const eyeName = input.eye === 'R' ? 'Right eye (OD)' : 'Left eye (OS)';
-  const axisTop = top + 2 * panelHeight + gap;
   const yearTicks: string[] = [];
   const firstYear = new Date(dates.from).getUTCFullYear();
   const lastYear = new Date(dates.to).getUTCFullYear();
@@ -223,11 +234,16 @@ export function renderProgressionPlotSvg(input: ProgressionPlotInput): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${left}" y="22" font-size="16" font-weight="bold">${escapeXml(`Glaucoma progression — ${eyeName}: ${input.verdict}`)}</text>`,
-    `<text x="${width - plotLayout.right}" y="22" text-anchor="end" fill="#b03a2e">${escapeXml(`AI-generated — verify · ${input.analyzer}`)}</text>`,
-    panel(input.md, 'MD', 'dB', top, dates),
-    panel(input.rnfl, 'RNFL', 'µm', top + panelHeight + gap, dates),
+    `<text x="${left}" y="42" fill="#b03a2e">${escapeXml(`AI-generated — verify · ${input.analyzer}`)}</text>`,
+    ...shown.map((measure, index) =>
+      panel(measure.series, measure.name, measure.unit, top + index * (panelHeight + gap), dates),
+    ),
     ...yearTicks,
     `<text x="${left + plotWidth / 2}" y="${axisTop + 36}" text-anchor="middle" fill="#666">date of test (fitted lines: least squares over the series)</text>`,
+    ...notes.map(
+      (measure, index) =>
+        `<text x="${left}" y="${axisTop + 56 + index * 18}" fill="#666">${escapeXml(`${measure.missing} in this series`)}</text>`,
+    ),
     '</svg>',
   ].join('\n');
 }
