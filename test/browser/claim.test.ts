@@ -13,16 +13,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { createAccount } from '../../src/api/index.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
-import type { Gateway } from '../../src/main/index.ts';
-import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { getJson, startTestGateway, testIngestToken, waitFor } from '../peers/gateway.ts';
-import { launchChromium, requireChromium } from './chromium.ts';
+import { getJson, testIngestToken, waitFor } from '../peers/gateway.ts';
+import { requireChromium } from './chromium.ts';
 import { keepScreenshots, sendDrStudies, signIn, waitForCount } from './station.ts';
-import { ensureWebBuilt } from './web-build.ts';
+import { useStation } from './station-fixture.ts';
 
 const readerA = { username: 'dr-claim-a', password: 'correct horse battery staple a' };
 const readerB = { username: 'grader-claim-b', password: 'correct horse battery staple b' };
@@ -52,32 +49,13 @@ async function answered(
 }
 
 describe('worklist claims in Chromium', () => {
-  let database: TestDatabase;
-  let gateway: Gateway;
-  let browser: Browser | undefined;
-  const directories: string[] = [];
-
-  before(async () => {
-    await ensureWebBuilt();
-    database = await createTestDatabase('pglite');
-    gateway = await startTestGateway(
-      database,
-      {},
-      { FOVEA_PHASES: 'dr-screening:assistive,image-quality:assistive' },
-    );
-    assert.ok(await createAccount(gateway.auth, readerA.username, readerA.password, ['ophthalmologist']));
-    assert.ok(await createAccount(gateway.auth, readerB.username, readerB.password, ['grader']));
-  });
-  after(async () => {
-    await browser?.close();
-    await gateway.close();
-    await database.dispose();
-    for (const directory of directories) {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
+  const station = useStation('dr-screening:assistive,image-quality:assistive', [
+    { ...readerA, roles: ['ophthalmologist'] },
+    { ...readerB, roles: ['grader'] },
+  ]);
 
   it('A claims, B sees the lock and cannot review, A releases, B reviews and holds it', async (t) => {
+    const gateway = station.gateway;
     const executable = requireChromium(t);
     if (executable === undefined) {
       return;
@@ -87,11 +65,11 @@ describe('worklist claims in Chromium', () => {
       new DicomWebClient({ baseUrl: `${gateway.httpUrl}/dicomweb`, auth: { bearer: testIngestToken } }),
       [5151, 5152],
     );
-    directories.push(referable.directory, normal.directory);
+    station.directories.push(referable.directory, normal.directory);
     const uid = referable.studyInstanceUid;
     const claimPath = `/api/studies/${uid}/claim`;
 
-    browser = await launchChromium(executable);
+    const browser = await station.launch(executable);
     const shots = mkdtempSync(join(tmpdir(), 'fovea-claim-'));
     // Two pages of one browser are two contexts: two readers with their own sessions.
     const pageA = await browser.newPage({ viewport: { width: 1440, height: 900 } });

@@ -9,50 +9,27 @@
  * fundus-heatmap-marks.png (with the lesion marks over it). No fixed sleeps.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { createAccount } from '../../src/api/index.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
 import { computeLesionHeatmap, heatmapLesionsOf, sampleLesionHeatmap } from '../../src/imaging/index.ts';
-import type { Gateway } from '../../src/main/index.ts';
-import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { bearer, startTestGateway, testApiToken, testIngestToken } from '../peers/gateway.ts';
-import { launchChromium, requireChromium } from './chromium.ts';
+import { bearer, testApiToken, testIngestToken } from '../peers/gateway.ts';
+import { requireChromium } from './chromium.ts';
 import { keepScreenshots, sendDrStudies, signIn, waitForCount } from './station.ts';
-import { ensureWebBuilt } from './web-build.ts';
+import { useStation } from './station-fixture.ts';
 
 const reader = { username: 'dr-heatmap', password: 'correct horse battery staple h' };
 
 describe('lesion heatmap in Chromium', () => {
-  let database: TestDatabase;
-  let gateway: Gateway;
-  let browser: Browser | undefined;
-  const directories: string[] = [];
-
-  before(async () => {
-    await ensureWebBuilt();
-    database = await createTestDatabase('pglite');
-    gateway = await startTestGateway(
-      database,
-      {},
-      { FOVEA_PHASES: 'dr-screening:assistive,image-quality:assistive' },
-    );
-    assert.ok(await createAccount(gateway.auth, reader.username, reader.password, ['ophthalmologist']));
-  });
-  after(async () => {
-    await browser?.close();
-    await gateway.close();
-    await database.dispose();
-    for (const directory of directories) {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
+  const station = useStation('dr-screening:assistive,image-quality:assistive', [
+    { ...reader, roles: ['ophthalmologist'] },
+  ]);
 
   it('serves the heatmap of a photograph with lesions and shows it over the photograph when toggled', async (t) => {
+    const gateway = station.gateway;
     const executable = requireChromium(t);
     if (executable === undefined) {
       return;
@@ -62,7 +39,7 @@ describe('lesion heatmap in Chromium', () => {
       new DicomWebClient({ baseUrl: `${gateway.httpUrl}/dicomweb`, auth: { bearer: testIngestToken } }),
       [6161, 6162],
     );
-    directories.push(referable.directory, normal.directory);
+    station.directories.push(referable.directory, normal.directory);
     const uid = referable.studyInstanceUid;
     const analysis = (await gateway.results.listAnalyses(uid)).find(
       (candidate) => candidate.analyzerId === 'dr-screening',
@@ -132,7 +109,7 @@ describe('lesion heatmap in Chromium', () => {
     await anonymous.arrayBuffer();
 
     // The viewer: the toggle lays the heatmap over the photograph.
-    browser = await launchChromium(executable);
+    const browser = await station.launch(executable);
     const shots = mkdtempSync(join(tmpdir(), 'fovea-heatmap-'));
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     await signIn(page, gateway.httpUrl, reader.username, reader.password);

@@ -9,22 +9,19 @@
  * sleeps: every wait is for a selector, a response or a condition in the page.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { createAccount } from '../../src/api/index.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { LayersFrameView } from '../../src/api/routes/oct-layers.ts';
 import type { SloView } from '../../src/api/routes/oct-slo.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
-import type { Gateway } from '../../src/main/index.ts';
 import { generatePatientStudy } from '../../src/synth/index.ts';
-import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { getJson, startTestGateway, testIngestToken, waitFor } from '../peers/gateway.ts';
-import { launchChromium, requireChromium } from './chromium.ts';
+import { getJson, testIngestToken, waitFor } from '../peers/gateway.ts';
+import { requireChromium } from './chromium.ts';
 import { attributesOf, keepScreenshots, signIn, waitForCount } from './station.ts';
-import { ensureWebBuilt } from './web-build.ts';
+import { useStation } from './station-fixture.ts';
 
 interface AnalysisBody {
   analyzer: string;
@@ -58,27 +55,10 @@ async function waitForFrame(page: Page, frame: number): Promise<void> {
 }
 
 describe('OCT viewer in Chromium', () => {
-  let database: TestDatabase;
-  let gateway: Gateway;
-  let browser: Browser | undefined;
-  const directories: string[] = [];
-
-  before(async () => {
-    await ensureWebBuilt();
-    database = await createTestDatabase('pglite');
-    gateway = await startTestGateway(database, {}, { FOVEA_PHASES: 'dme-quantification:assistive' });
-    assert.ok(await createAccount(gateway.auth, username, password, ['grader']));
-  });
-  after(async () => {
-    await browser?.close();
-    await gateway.close();
-    await database.dispose();
-    for (const directory of directories) {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
+  const station = useStation('dme-quantification:assistive', [{ username, password, roles: ['grader'] }]);
 
   it('draws layer lines and fluid on the B-scan, the B-scan positions on the SLO and the ETDRS map', async (t) => {
+    const gateway = station.gateway;
     const executable = requireChromium(t);
     if (executable === undefined) {
       return;
@@ -120,7 +100,7 @@ describe('OCT viewer in Chromium', () => {
     const slo = (await getJson<SloView>(gateway, `/api/studies/${uid}/oct-slo/${oct.sopInstanceUid}`)).body;
     assert.equal(slo.source, 'ophthalmic-frame-location');
 
-    browser = await launchChromium(executable);
+    const browser = await station.launch(executable);
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     await signIn(page, gateway.httpUrl, username, password);
     await page.goto(`${gateway.httpUrl}/studies/${uid}`);
@@ -217,7 +197,7 @@ describe('OCT viewer in Chromium', () => {
     await waitForFrame(page, best);
     await page.locator(`[data-testid="fluid-layer"][data-frame="${best}"]`).waitFor();
     const shots = mkdtempSync(join(tmpdir(), 'fovea-oct-viewer-'));
-    directories.push(shots);
+    station.directories.push(shots);
     const shot = join(shots, 'oct-viewer-layers.png');
     await page.getByTestId('oct-viewer').screenshot({ path: shot });
     keepScreenshots(t, [shot]);

@@ -8,18 +8,14 @@
  * eye. Screenshots: test-output/screenshots/visual-field.png and prior-visit.png. No fixed sleeps.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { createAccount } from '../../src/api/index.ts';
+import { describe, it } from 'node:test';
 import type { VisualFieldsView } from '../../src/api/visual-field-schemas.ts';
 import { readNaturalPart10 } from '../../src/dicom/codec/index.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/index.ts';
-import type { Gateway } from '../../src/main/index.ts';
-import { createTestDatabase, type TestDatabase } from '../peers/databases.ts';
-import { getJson, startTestGateway, testApiToken, testIngestToken } from '../peers/gateway.ts';
+import { getJson, testApiToken, testIngestToken } from '../peers/gateway.ts';
 import {
   fieldOf,
   foveaIndices,
@@ -27,9 +23,9 @@ import {
   sendVisualFieldVisits,
   type VisualFieldVisits,
 } from '../peers/visual-field-visits.ts';
-import { launchChromium, requireChromium } from './chromium.ts';
+import { requireChromium } from './chromium.ts';
 import { keepScreenshots, signIn, waitForCount } from './station.ts';
-import { ensureWebBuilt } from './web-build.ts';
+import { useStation } from './station-fixture.ts';
 
 type Dataset = Record<string, unknown>;
 
@@ -43,26 +39,13 @@ function expectedSigned(value: number, digits: number, plus = false): string {
 }
 
 describe('visual fields and the prior visit in Chromium', () => {
-  let database: TestDatabase;
-  let gateway: Gateway;
-  let browser: Browser | undefined;
+  const station = useStation('glaucoma-progression:assistive', [{ username, password, roles: ['grader'] }]);
   let visits: VisualFieldVisits;
   const shots = mkdtempSync(join(tmpdir(), 'fovea-visual-field-'));
-
-  before(async () => {
-    await ensureWebBuilt();
-    database = await createTestDatabase('pglite');
-    gateway = await startTestGateway(database, {}, { FOVEA_PHASES: 'glaucoma-progression:assistive' });
-    assert.ok(await createAccount(gateway.auth, username, password, ['grader']));
-  });
-  after(async () => {
-    await browser?.close();
-    await gateway.close();
-    await database.dispose();
-    rmSync(shots, { recursive: true, force: true });
-  });
+  station.directories.push(shots);
 
   it("shows both eyes' maps with the OPV's values, the trend plots and the prior visit with the change", async (t) => {
+    const gateway = station.gateway;
     const executable = requireChromium(t);
     if (executable === undefined) {
       return;
@@ -76,7 +59,7 @@ describe('visual fields and the prior visit in Chromium', () => {
     const newest = visits.studies.at(-1)!.studyInstanceUid;
     const previous = visits.studies.at(-2)!;
 
-    browser = await launchChromium(executable);
+    const browser = await station.launch(executable);
     const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
     await signIn(page, gateway.httpUrl, username, password);
     await page.goto(`${gateway.httpUrl}/studies/${newest}`);
