@@ -59,6 +59,8 @@ const outcomes: {
   truthReferable: boolean;
   gradable: boolean;
   grade: EyeGrade;
+  newVesselsAtDisc: boolean;
+  preretinal: boolean;
 }[] = [];
 for (const spec of phantomSpecs(phantomCount, 'bench')) {
   const pixels = generateFundusPixels({ ...spec, width: 1024, height: 768 });
@@ -77,6 +79,8 @@ for (const spec of phantomSpecs(phantomCount, 'bench')) {
     truthReferable: pixels.truth.referable,
     gradable: pixels.truth.gradable,
     grade,
+    newVesselsAtDisc: analysis.evidence.newVesselsAtDisc,
+    preretinal: analysis.evidence.preretinalHaemorrhage,
   });
 }
 const labels = ['0', '1', '2', '3', '4', 'U'];
@@ -95,4 +99,9 @@ const ungradableNone = outcomes.filter((o) => !o.gradable && o.predicted === '0'
 console.log(
   `exact ICDR agreement ${exact.toFixed(3)} over ${both.length} gradable; referable sensitivity ${referable.sensitivity.toFixed(3)} ` +
     `(${referable.positives}), specificity ${referable.specificity.toFixed(3)} (${referable.negatives}); ungradable graded none: ${ungradableNone}`,
+);
+const calledPdr = both.filter((o) => o.predicted === '4');
+console.log(
+  `called PDR ${calledPdr.length} (true ${calledPdr.filter((o) => o.truth === '4').length}): new vessels at the disc ` +
+    `${calledPdr.filter((o) => o.newVesselsAtDisc).length}, pre-retinal haemorrhage ${calledPdr.filter((o) => o.preretinal).length}`,
 );

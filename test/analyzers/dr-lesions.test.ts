@@ -1,11 +1,13 @@
 /**
  * dr-screening lesion rules on planes made in code: a wide, nearly black pool is a pre-retinal haemorrhage, a
  * component of the same size that is only moderately dark (a cluster of intraretinal haemorrhages) is not; the
- * vessel detector's field extension carries the retina's values past the rim instead of the dark surround.
+ * vessel detector's field extension carries the retina's values past the rim instead of the dark surround; a
+ * tangle of fine loops on the disc is new vessels at the disc, straight fine vessels crossing it are not.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detectLesions, type LesionContext } from '../../src/analyzers/dr-screening/lesions.ts';
+import { measureDiscNewVessels } from '../../src/analyzers/dr-screening/new-vessels.ts';
 import { extendBeyondMask } from '../../src/analyzers/dr-screening/vessels.ts';
 import type { Mask, Plane } from '../../src/imaging/index.ts';
 
@@ -71,5 +73,41 @@ describe('dr-screening lesion rules', () => {
     // Inside, nothing changes; beyond the steps, nothing either.
     assert.equal(extended.data[20 * width + 20], data[20 * width + 20]);
     assert.equal(extended.data[0], 0);
+  });
+
+  it('finds new vessels at the disc in a tangle of fine loops, not in straight fine vessels crossing the disc', () => {
+    const width = 240;
+    const disc: LesionContext = { discX: 120, discY: 120, foveaX: 230, foveaY: 120, discDiameter: 60 };
+    let seed = 7;
+    const noise = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return (seed / 2147483648 - 0.5) * 0.04;
+    };
+    const make = (dark: (x: number, y: number) => boolean): Plane => {
+      const data = new Float32Array(width * width);
+      for (let y = 0; y < width; y++) {
+        for (let x = 0; x < width; x++) {
+          const onDisc = Math.hypot(x + 0.5 - disc.discX, y + 0.5 - disc.discY) <= 0.5 * disc.discDiameter;
+          data[y * width + x] = (onDisc ? 1.4 : 1) * (dark(x, y) ? 0.75 : 1) + noise();
+        }
+      }
+      return { width, height: width, data };
+    };
+    // Loops of radius 4 px, 1 px wide, on a 12 px grid over the disc; straight horizontal vessels 8 px apart.
+    const tangle = make((x, y) => {
+      const fromDisc = Math.hypot(x + 0.5 - disc.discX, y + 0.5 - disc.discY);
+      const cx = Math.round(x / 12) * 12;
+      const cy = Math.round(y / 12) * 12;
+      return fromDisc < 25 && Math.abs(Math.hypot(x - cx, y - cy) - 4) < 0.6;
+    });
+    const straight = make((x, y) => Math.abs(Math.hypot(x - 120, y - 120)) < 25 && y % 8 === 0);
+    const field: Mask = { width, height: width, data: new Uint8Array(width * width).fill(1) };
+    const noVessels: Mask = { width, height: width, data: new Uint8Array(width * width) };
+    const withTangle = measureDiscNewVessels(tangle, field, noVessels, disc);
+    const withStraight = measureDiscNewVessels(straight, field, noVessels, disc);
+    assert.equal(withTangle.detected, true);
+    assert.ok(withTangle.discTangleShare > 0.05);
+    assert.equal(withStraight.detected, false);
+    assert.equal(withStraight.discTangleShare, 0);
   });
 });

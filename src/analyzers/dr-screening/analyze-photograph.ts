@@ -13,6 +13,7 @@ import {
   type LesionContext,
   type LesionType,
 } from './lesions.ts';
+import { measureDiscNewVessels, newVesselsAtDisc, type DiscNewVessels } from './new-vessels.ts';
 import { parameters } from './parameters.ts';
 import { normaliseGreen, segmentVessels, type VesselMap } from './vessels.ts';
 import {
@@ -67,6 +68,8 @@ export interface PhotographWorkings {
   readonly lesionField: Mask;
   readonly vesselLike: Mask;
   readonly context: LesionContext;
+  /** The new-vessel (NVD) measure. */
+  readonly discNewVessels: DiscNewVessels;
 }
 
 function evidenceOf(lesions: readonly DetectedLesion[]): EyeEvidence {
@@ -160,6 +163,10 @@ export function analyzePhotograph(
     discDiameter: landmarks.discDiameter,
   };
   const detected = detectLesions(normalisedGreen, lesionField, vesselLike, nearVessels, context);
+  const discNewVessels = measureDiscNewVessels(normalisedGreen, lesionField, vesselsAtLesionScale, context);
+  if (discNewVessels.detected) {
+    detected.push(newVesselsAtDisc(context, discNewVessels.confidence));
+  }
   const lesions = detected.map((lesion) => {
     const at = toSource(lesionImage, lesion.x, lesion.y);
     return {
@@ -186,7 +193,16 @@ export function analyzePhotograph(
     reasons.push('low-contrast');
   }
   if (workings !== undefined) {
-    workings.value = { vesselImage, vessels, lesionImage, normalisedGreen, lesionField, vesselLike, context };
+    workings.value = {
+      vesselImage,
+      vessels,
+      lesionImage,
+      normalisedGreen,
+      lesionField,
+      vesselLike,
+      context,
+      discNewVessels,
+    };
   }
   return {
     field,
