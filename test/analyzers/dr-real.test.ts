@@ -37,7 +37,7 @@ const skip = available ? false : 'the real fundus data (../shared/data) is not p
 
 describe('dr-screening on real photographs', { skip }, () => {
   it('segments DRIVE vessels (20 training images, inside the field of view)', async (t) => {
-    const roc = new RocAccumulator(-3, 6);
+    const roc = new RocAccumulator(-20, 80, 20000);
     let tp = 0;
     let tn = 0;
     let fp = 0;
@@ -61,8 +61,8 @@ describe('dr-screening on real photographs', { skip }, () => {
           const wy = Math.floor((y + 0.5 - vesselImage.offsetY) * vesselImage.scale);
           const inside = wx >= 0 && wy >= 0 && wx < width && wy < vessels.mask.height;
           const w = wy * width + wx;
-          const score = inside && vesselImage.mask.data[w] !== 0 ? vessels.response.data[w]! : -3;
-          const predicted = inside && vessels.mask.data[w] === 1;
+          const score = inside && vessels.extent.data[w] !== 0 ? vessels.response.data[w]! : -20;
+          const predicted = inside && vessels.segmentation.data[w] === 1;
           const positive = truth.data[i]! > 128;
           roc.add(score, positive);
           if (predicted && positive) {
@@ -83,13 +83,8 @@ describe('dr-screening on real photographs', { skip }, () => {
       `DRIVE (20 training images, pixels inside the FOV mask): accuracy ${accuracy.toFixed(4)}, sensitivity ` +
         `${(tp / (tp + fn)).toFixed(4)}, specificity ${(tn / (tn + fp)).toFixed(4)}, AUC ${auc.toFixed(4)}`,
     );
-    assert.ok(accuracy > 0.9 && auc > 0.85);
-    await t.test('accuracy ≥ 0.94', { todo: 'the line detector here reaches about 0.936' }, () => {
-      assert.ok(accuracy >= 0.94);
-    });
-    await t.test('AUC ≥ 0.93', { todo: 'the line detector here reaches about 0.919' }, () => {
-      assert.ok(auc >= 0.93);
-    });
+    assert.ok(accuracy >= 0.94, `accuracy ${accuracy.toFixed(4)} (issue 6 target 0.94)`);
+    assert.ok(auc >= 0.93, `AUC ${auc.toFixed(4)} (issue 6 target 0.93)`);
   });
 
   it('locates the optic disc and detects exudates on HEI-MED (85 images)', async (t) => {

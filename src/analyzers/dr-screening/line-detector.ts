@@ -133,8 +133,11 @@ export function detectLines(plane: Plane, mask: Mask, window: number): LineRespo
   };
 }
 
-/** Standardises a plane over a mask (zero mean, unit standard deviation inside; 0 outside). */
-export function standardise(plane: Plane, mask: Mask): Plane {
+/**
+ * Standardises a plane by its mean and standard deviation over `mask`, over the pixels of `region` (by default
+ * the mask; 0 elsewhere).
+ */
+export function standardise(plane: Plane, mask: Mask, region: Mask = mask): Plane {
   let sum = 0;
   let sumSquares = 0;
   let count = 0;
@@ -150,7 +153,7 @@ export function standardise(plane: Plane, mask: Mask): Plane {
   const sd = count > 1 ? Math.sqrt(Math.max(1e-12, sumSquares / count - mean * mean)) : 1;
   const out = new Float32Array(plane.data.length);
   for (let i = 0; i < out.length; i++) {
-    out[i] = mask.data[i] === 0 ? 0 : (plane.data[i]! - mean) / sd;
+    out[i] = region.data[i] === 0 ? 0 : (plane.data[i]! - mean) / sd;
   }
   return { width: plane.width, height: plane.height, data: out };
 }
