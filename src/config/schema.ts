@@ -56,6 +56,21 @@ function hl7Name(description: string) {
 }
 
 /**
+ * A row of the DR follow-up table: refer within (months, or `immediate`) and the follow-up interval range in
+ * months, with the ADA values as its default (standards-reference §B.4).
+ */
+function followUpRule(referWithinMonths: number | 'immediate', followUpMonths: [number, number]) {
+  const months = Type.Number({ minimum: 0, maximum: 120 });
+  return Type.Object(
+    {
+      referWithinMonths: Type.Union([months, Type.Literal('immediate')]),
+      followUpMonths: Type.Tuple([months, months]),
+    },
+    { additionalProperties: false, default: { referWithinMonths, followUpMonths } },
+  );
+}
+
+/**
  * A delivery destination: a PACS (`dimse`, `stow-rs`; needs `pacs`) or an HL7 v2 receiver over MLLP (`mllp`;
  * needs `host`, `port` and `role`). One flat object so that a misplaced key is reported by name; the keys
  * each protocol needs are checked in `semantics.ts`.
@@ -467,6 +482,25 @@ export const ConfigSchema = Type.Object(
           description:
             'A reader’s claim of a study ends this long after it was taken or last renewed (claiming again renews it).',
         }),
+        drFollowUp: Type.Object(
+          {
+            none: followUpRule(12, [12, 24]),
+            mild: followUpRule(12, [12, 12]),
+            moderate: followUpRule(3, [6, 9]),
+            severe: followUpRule('immediate', [3, 6]),
+            proliferative: followUpRule('immediate', [3, 3]),
+            dme: followUpRule(3, [6, 6]),
+            ungradable: followUpRule(1, [0, 1]),
+          },
+          {
+            additionalProperties: false,
+            default: {},
+            description:
+              'The DR screening report’s recommendation per ICDR level, suspected DME and ungradable eye: refer ' +
+              'within (months or "immediate") and the follow-up interval in months (the worse eye decides); ' +
+              'default the ADA table (standards-reference §B.4).',
+          },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -1,10 +1,12 @@
 /**
  * The draft report of a study, pre-populated from its reviewed findings: one section per use case in a fixed
- * order of the statements a reader looks for first (DR screening: grade, DME, gradability; macular OCT: CST,
+ * order of the statements a reader looks for first (DR screening: grade, DME, gradability, then the
+ * recommendation and follow-up interval of the worse eye; macular OCT: CST,
  * fluid, change since the prior; glaucoma: verdict, rates), each eye on its own line, modified values as the
  * reviewer set them, rejected findings left out, unreviewed ones marked. The clinician edits the text before
  * signing; the signed text is kept with the sign-off.
  */
+import { defaultDrFollowUpTable, drRecommendation, type DrFollowUpTable } from './dr-follow-up.ts';
 import type { Eye } from './eye.ts';
 import type { Finding, FindingValue } from './finding.ts';
 
@@ -65,8 +67,14 @@ function label(finding: Finding): string {
 
 const eyeNames: Readonly<Record<Eye, string>> = { R: 'Right eye', L: 'Left eye' };
 
-/** The draft text of a study's findings (already reviewed: status and values as the reviewer left them). */
-export function draftReport(findings: readonly Finding[]): string {
+/**
+ * The draft text of a study's findings (already reviewed: status and values as the reviewer left them); the DR
+ * screening section ends with the recommendation from `drFollowUp` (`dr-follow-up.ts`).
+ */
+export function draftReport(
+  findings: readonly Finding[],
+  drFollowUp: DrFollowUpTable = defaultDrFollowUpTable,
+): string {
   const useCases = [...new Set(findings.map((finding) => finding.useCase))].sort();
   const sections: string[] = [];
   for (const useCase of useCases) {
@@ -97,6 +105,11 @@ export function draftReport(findings: readonly Finding[]): string {
             .join('; ') +
           '.',
       );
+    }
+    const recommendation =
+      useCase === 'dr-screening' && lines.length > 1 ? drRecommendation(findings, drFollowUp) : undefined;
+    if (recommendation !== undefined) {
+      lines.push(recommendation);
     }
     if (lines.length > 1) {
       sections.push(lines.join('\n'));

@@ -427,6 +427,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
       reviews,
       claims,
       claimMinutes: config.review.claimMinutes,
+      drFollowUp: config.review.drFollowUp,
       sign: (request) =>
         signStudy(
           {

@@ -15,6 +15,7 @@ import Type from 'typebox';
 import { FoveaError } from '../../core/errors.ts';
 import type { FindingValue } from '../../core/finding.ts';
 import type { InstanceIndex } from '../../core/instance-index.ts';
+import type { DrFollowUpTable } from '../../core/dr-follow-up.ts';
 import { draftReport } from '../../core/report-draft.ts';
 import type { ResultStore } from '../../core/result-store.ts';
 import {
@@ -54,6 +55,8 @@ export interface ReviewRouteOptions {
   readonly claims?: ClaimStore;
   /** How long a claim lasts unless renewed (`review.claimMinutes`). */
   readonly claimMinutes?: number;
+  /** The DR screening report's follow-up table (`review.drFollowUp`; the ADA's when absent). */
+  readonly drFollowUp?: DrFollowUpTable;
 }
 
 const ReviewParamsSchema = Type.Object({
@@ -237,7 +240,7 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
         );
         return {
           studyInstanceUid: uid,
-          draft: draftReport(findings),
+          draft: draftReport(findings, options.drFollowUp),
           unreviewed: findings.filter((finding) => !latest.has(finding.id)).length,
           findings: findings.map(findingView),
           reviews: reviews.map(reviewView),
