@@ -21,8 +21,37 @@ export const parameters = {
     window: 15,
     /** Background of the green normalisation: Gaussian sigma as a share of the field diameter. */
     backgroundSigma: 0.03,
-    /** Vessel when the combined standardised response is above this. */
-    threshold: 0.7,
+    /**
+     * The statistics and the rim extension start from the field eroded by this share of its radius (the last
+     * pixels inside the aperture are darkened by vignetting and the aperture's blur) …
+     */
+    rimErosion: 0.01,
+    /** … and the response covers the field grown by this share of its radius (the whole aperture of a camera). */
+    rimExtension: 0.04,
+    /** Normalised green above this is clipped before inversion for the line detector … */
+    lineClip: 1.5,
+    /** … and for the ridge strength (lower: the retina beside the bright optic disc would look like a vessel). */
+    ridgeClip: 1.08,
+    /** Gaussian sigmas (px at the vessel scale) of the Hessian ridge strength. */
+    ridgeScales: [1.5, 2, 3, 4],
+    /** Weight of the standardised ridge strength against the standardised line response (1 = equal). */
+    ridgeWeight: 1,
+    /**
+     * Vessel where the combined response (in units of the background's spread, see vessels.ts) is above
+     * `lowThreshold` and connected to a pixel above `highThreshold`.
+     */
+    lowThreshold: 4,
+    highThreshold: 8,
+    /**
+     * The background's spread counts as at least this many standard deviations of the response (photographs
+     * here 0.22–0.40, phantoms about 0.1).
+     */
+    minSpread: 0.2,
+    /**
+     * The map the lesion detectors and landmarks use (`VesselMap.mask`): mean of the standardised line responses
+     * and inverted green above this (0.3.0's rule, with which they were tuned).
+     */
+    detectorThreshold: 0.7,
   },
   landmarks: {
     /** Field diameter (px) of the coarse copy the disc and fovea are searched on. */
@@ -98,6 +127,31 @@ export const parameters = {
     preretinalMinDarkness: 0.5,
     /** Cotton-wool spot when a bright lesion's equivalent diameter is at least this (DD). */
     cottonWoolMinDd: 0.17,
+  },
+  newVessels: {
+    /** Vessels (lesion-scale map) grown by this many px are left out of the NVD measure. */
+    vesselGap: 1,
+    /** Gaussian sigma (working px) of the green before the ridge test (noise). */
+    smoothing: 1,
+    /** The disc window: this many DD around the disc centre … */
+    discRadiusDd: 0.45,
+    /** … against a reference ring from this many DD from the disc centre … */
+    referenceInnerDd: 1.2,
+    /** … to this many. */
+    referenceOuterDd: 2,
+    /** A ridge pixel (for the tangle share) is darker than both neighbours 2 px away by this share of their mean. */
+    ridgeContrast: 0.05,
+    /** Ridge stretches (8-connected) of fewer pixels than this are noise … */
+    minRidgeLength: 8,
+    /** … and those longer than this times their width (major / minor axis) are normal vessels: a tangle curls. */
+    maxRidgeElongation: 3,
+    /**
+     * NVD when the disc's mean ridge contrast is at least this times the ring's … (development phantoms
+     * `nvdev-0…159`: 22 of 40 with NVD found, none of the 120 others; README)
+     */
+    minContrastRatio: 1.4,
+    /** … and at least this share of the disc's tissue lies on curled ridge stretches. */
+    minTangleShare: 0.009,
   },
   grading: {
     /** Hard exudates within this many DD of the foveal centre involve the centre (500 µm of a 1.8 mm disc). */
