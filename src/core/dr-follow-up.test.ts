@@ -134,4 +134,28 @@ describe('DR screening recommendation (standards-reference §B.4)', () => {
     );
     assert.equal(drRecommendation([]), undefined);
   });
+
+  it('names each eye once: a laterality-specific concept loses its eye prefix in the draft', () => {
+    const lateral = (eye: Eye, level: number): Finding =>
+      finding(eye, 'icdr', {
+        kind: 'classification',
+        concept: {
+          value: eye === 'R' ? '71491-5' : '71490-7',
+          scheme: 'LN',
+          meaning: `${eye === 'R' ? 'Right' : 'Left'} eye Diabetic retinopathy severity level by Ophthalmoscopy`,
+        },
+        value: grades[level]!,
+        confidence: 0.9,
+      });
+    const draft = draftReport([lateral('R', 1), lateral('L', 0)]);
+    assert.match(
+      draft,
+      /^Right eye: Diabetic retinopathy severity level by Ophthalmoscopy: Mild nonproliferative retinopathy due to diabetes mellitus \[AI, not reviewed\]\.$/mu,
+    );
+    assert.match(
+      draft,
+      /^Left eye: Diabetic retinopathy severity level by Ophthalmoscopy: No apparent retinopathy/mu,
+    );
+    assert.doesNotMatch(draft, /eye: (Right|Left) eye/u);
+  });
 });

@@ -57,15 +57,21 @@ export function valueText(value: FindingValue): string {
   }
 }
 
+const eyeNames: Readonly<Record<Eye, string>> = { R: 'Right eye', L: 'Left eye' };
+
+/**
+ * What a statement is about. A laterality-specific concept (LOINC 71491-5 "Right eye Diabetic retinopathy
+ * severity level …") drops its eye prefix: the line already starts with the eye.
+ */
 function label(finding: Finding): string {
   const value = finding.value;
   if (value.kind === 'classification' || value.kind === 'measurement') {
-    return value.concept.meaning;
+    const prefix = `${eyeNames[finding.eye]} `;
+    const meaning = value.concept.meaning;
+    return meaning.toLowerCase().startsWith(prefix.toLowerCase()) ? meaning.slice(prefix.length) : meaning;
   }
   return finding.key;
 }
-
-const eyeNames: Readonly<Record<Eye, string>> = { R: 'Right eye', L: 'Left eye' };
 
 /**
  * The draft text of a study's findings (already reviewed: status and values as the reviewer left them); the DR
