@@ -6,7 +6,7 @@
  * A releases the study; B's page follows the release live (worklist events), B modifies the right eye's grade,
  * which claims the study for B, and A's page shows B's claim; the study header then shows the AI's reason with
  * B's modification instead of the AI's grade standing alone; the audit trail lists the claims, the release and
- * the review with its finding, decision and new value. No fixed sleeps: every wait is for an element, an
+ * the review with its finding, decision and new value; A's report page then disables signing and names B. No fixed sleeps: every wait is for an element, an
  * attribute or a response.
  */
 import assert from 'node:assert/strict';
@@ -200,6 +200,13 @@ describe('worklist claims in Chromium', () => {
       .waitFor();
     const auditShot = join(shots, 'audit-claims.png');
     await pageA.screenshot({ path: auditShot, fullPage: true });
+
+    // A opens the report while B holds the study: signing is disabled, saying who holds it.
+    await pageA.getByTestId('study-link-report').click();
+    const signLocked = pageA.getByTestId('sign-locked');
+    await signLocked.waitFor();
+    assert.match((await signLocked.textContent()) ?? '', new RegExp(readerB.username, 'u'));
+    assert.equal(await pageA.getByTestId('sign-button').isDisabled(), true, 'no signing while B holds it');
     keepScreenshots(t, [worklistShot, lockedShot, headerShot, auditShot]);
     await pageA.close();
     await pageB.close();

@@ -4,9 +4,13 @@
  * text, and sign-off (`POST /api/studies/{uid}/sign`, ophthalmologists) once every finding is reviewed. Signing
  * makes the results final (revision 1); signing again after a change is an amendment, a corrected revision
  * (2, 3 …) that replaces the previous final version in the PACS. The signed versions are listed, newest first.
+ * While another reader holds the study's worklist claim, signing is disabled (the gateway would answer 409
+ * `FOVEA_CLAIM_HELD`); signing first claims the study for the signer, as a review decision does.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { fetchReport, signReport, type ReportView, type Session } from '../api.ts';
+import { useStudyClaim } from '../claim-context.tsx';
+import { LockIcon } from '../components/claim-badge.tsx';
 import { ProblemAlert } from '../components/problem-alert.tsx';
 import { StudyLinks } from '../components/study-links.tsx';
 import { summaryOf } from '../findings.ts';
@@ -35,6 +39,8 @@ export function ReportPage({
   const [busy, setBusy] = useState(false);
   const [signError, setSignError] = useState<unknown>(undefined);
   const [justSigned, setJustSigned] = useState<number | undefined>(undefined);
+  const claim = useStudyClaim(studyInstanceUid, onUnauthorized);
+  const heldBy = claim.state.heldBy;
 
   const load = useCallback(
     (resetText: boolean) => {
@@ -76,24 +82,32 @@ export function ReportPage({
 
   const canSign = session.roles.some((role) => signingRoles.has(role));
   const latest = report.signOffs.at(-1);
-  const blocked = !canSign || report.unreviewed > 0 || text.trim() === '' || signerName.trim() === '';
+  const blocked =
+    !canSign ||
+    heldBy !== undefined ||
+    report.unreviewed > 0 ||
+    text.trim() === '' ||
+    signerName.trim() === '';
 
   const sign = (): void => {
     setBusy(true);
     setSignError(undefined);
-    signReport(studyInstanceUid, text, signerName.trim()).then(
-      (signed) => {
-        setBusy(false);
-        setJustSigned(signed.revision);
-        load(false);
-      },
-      (failure: unknown) => {
-        setBusy(false);
-        if (!onUnauthorized(failure)) {
-          setSignError(failure);
-        }
-      },
-    );
+    claim.state
+      .ensureClaim()
+      .then(() => signReport(studyInstanceUid, text, signerName.trim()))
+      .then(
+        (signed) => {
+          setBusy(false);
+          setJustSigned(signed.revision);
+          load(false);
+        },
+        (failure: unknown) => {
+          setBusy(false);
+          if (!onUnauthorized(failure)) {
+            setSignError(failure);
+          }
+        },
+      );
   };
 
   return (
@@ -169,6 +183,11 @@ export function ReportPage({
           {canSign ? null : (
             <p className="notice" data-testid="sign-needs-role">
               Signing needs the ophthalmologist role; you are signed in as {session.roles.join(', ')}.
+            </p>
+          )}
+          {heldBy === undefined ? null : (
+            <p className="notice" data-testid="sign-locked">
+              <LockIcon /> {heldBy} is reading this study: signing is disabled until they release it.
             </p>
           )}
           {report.unreviewed > 0 ? (
