@@ -332,6 +332,8 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   await analysisRunner.start();
   await deliveryRunner.start();
   await dispatcher.sweep();
+  // A survivor dispatches what a process that died had routed, within about the time it takes over its jobs.
+  dispatcher.start(Math.min(5000, Math.max(100, (config.analysis.leaseSeconds * 1000) / 2)));
 
   let watcher: PacsWatcher | undefined;
   const client = dicomWebClientFor(config, config.watch.pacs, log.child({ component: 'dicomweb-client' }));
@@ -538,6 +540,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
         await watcher?.stop();
         await ingest.close();
         await assembler.stop();
+        await dispatcher.stop();
         await Promise.all([analysisRunner.stop(), deliveryRunner.stop()]);
         await analyzers.close();
         await spool.close();

@@ -1,7 +1,9 @@
 /**
  * Dispatch: a routed study becomes one durable `analyze` job per (use case, analyzer) whose use case is not
  * `off` at the study's site. Job keys include the study's version, so a study re-routed after new instances
- * is analysed again, and a repeated dispatch (crash, restart) adds nothing.
+ * is analysed again, and a repeated dispatch (crash, restart) adds nothing. Sweeps run when this process routes
+ * a study, at start, and as a safety sweep on a timer: a study another process routed but died before
+ * dispatching is dispatched by a survivor even when the survivor routes nothing more.
  */
 import { phaseFor, type FoveaConfig } from '../config/index.ts';
 import { toFoveaError } from '../core/errors.ts';
@@ -35,6 +37,7 @@ export class Dispatcher {
   #running: Promise<number> | undefined;
   /** Set when a sweep is asked for while one runs: the running one goes round once more. */
   #again = false;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: DispatcherDependencies) {
     this.#deps = deps;
@@ -62,6 +65,21 @@ export class Dispatcher {
     const again = this.#again;
     this.#again = false;
     return again;
+  }
+
+  /** Starts the safety sweep every `intervalMs` (a routed study left undispatched by a process that died). */
+  start(intervalMs: number): void {
+    this.#timer ??= setInterval(() => {
+      this.trigger();
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the safety sweep and waits for a running sweep. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => undefined);
   }
 
   /** Sweeps now, logging (not throwing) failures: for callbacks. */
