@@ -35,7 +35,7 @@ import { runAnalyzeJob, type AnalyzeStepDependencies } from '../pipeline/analyze
 import { Assembler } from '../pipeline/assemble.ts';
 import { runDeliverJob } from '../pipeline/deliver-step.ts';
 import { Dispatcher, type AnalyzeJobPayload } from '../pipeline/dispatch.ts';
-import { JobRunner } from '../pipeline/job-runner.ts';
+import { JobRunner, safetySweepMs } from '../pipeline/job-runner.ts';
 import { dicomWebClientFor } from '../pipeline/pacs-clients.ts';
 import { combinedPriorFinder, PacsPriorFinder } from '../pipeline/pacs-priors.ts';
 import { indexPriorFinder } from '../pipeline/priors.ts';
@@ -332,8 +332,8 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   await analysisRunner.start();
   await deliveryRunner.start();
   await dispatcher.sweep();
-  // A survivor dispatches what a process that died had routed, within about the time it takes over its jobs.
-  dispatcher.start(Math.min(5000, Math.max(100, (config.analysis.leaseSeconds * 1000) / 2)));
+  // A survivor dispatches what a process that died had routed, on the period it takes over that process's jobs.
+  dispatcher.start(safetySweepMs(config.analysis.leaseSeconds * 1000));
 
   let watcher: PacsWatcher | undefined;
   const client = dicomWebClientFor(config, config.watch.pacs, log.child({ component: 'dicomweb-client' }));

@@ -75,6 +75,14 @@ const maxWakeTimes = 1000;
 /** Retries of a queue write (complete, fail, release) before leaving the job to lease expiry. */
 const persistDelaysMs = [100, 500, 2000];
 
+/**
+ * The safety-sweep period of a process's background work under leases of `leaseMs`: half a lease, at most 5 s,
+ * so what a dead process left (expired leases, undispatched studies) is taken over within about a lease.
+ */
+export function safetySweepMs(leaseMs: number): number {
+  return Math.min(5000, Math.max(10, Math.floor(leaseMs / 2)));
+}
+
 /** The delay before the retry that follows attempt `attempt` (1-based). */
 export function backoffDelay(
   attempt: number,
@@ -154,7 +162,7 @@ export class JobRunner {
     this.#backoff = options.backoff;
     this.#logger = options.logger.child({ workerId: options.workerId });
     this.#heartbeatMs = options.heartbeatMs ?? Math.max(10, Math.floor(options.leaseMs / 3));
-    this.#sweepMs = options.sweepMs ?? Math.min(5000, Math.max(10, Math.floor(options.leaseMs / 2)));
+    this.#sweepMs = options.sweepMs ?? safetySweepMs(options.leaseMs);
     this.#abandonMs = options.abandonMs ?? Math.min(5000, options.leaseMs);
     this.#drainMs = options.drainMs ?? 2000;
     this.#now = options.now ?? Date.now;
