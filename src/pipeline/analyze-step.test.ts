@@ -13,28 +13,14 @@ import type { Job } from '../core/job-queue.ts';
 import { silentLogger } from '../core/logger.ts';
 import { newUid } from '../core/uid.ts';
 import type { AnalysisCase, AnalyzerManifest, AnalyzerRunner } from '../analyzers/sdk/index.ts';
+import { photographRecord, recordRoutedStudy } from '../../test/fixtures/index-records.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/peers/databases.ts';
 import { openStore, PgPatientContextStore, PgResultStore, type Store } from '../store/index.ts';
 import { runAnalyzeJob } from './analyze-step.ts';
-import { assembleCase } from './assemble.ts';
 import { indexPriorFinder } from './priors.ts';
 
 function photograph(studyInstanceUid: string, studyDate: string, eye: 'R' | 'L'): InstanceRecord {
-  return {
-    sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.5.1',
-    sopInstanceUid: newUid(),
-    studyInstanceUid,
-    seriesInstanceUid: newUid(),
-    transferSyntaxUid: '1.2.840.10008.1.2.1',
-    patientId: 'P-STEP',
-    studyDate,
-    modality: 'OP',
-    eye,
-    spoolPath: `studies/${studyInstanceUid}/x.dcm`,
-    sizeBytes: 10,
-    receivedAt: new Date('2026-01-02T10:00:00Z'),
-    origin: { protocol: 'dimse', peerAddress: '127.0.0.1', requestId: 'r', site: 'default' },
-  };
+  return photographRecord(studyInstanceUid, { patientId: 'P-STEP', studyDate, eye });
 }
 
 function manifest(id: string, needsPriors: boolean): AnalyzerManifest {
@@ -66,21 +52,7 @@ describe('analyze step', () => {
     close: () => Promise.resolve(),
   };
 
-  async function routed(instances: InstanceRecord[]): Promise<Case> {
-    const uid = instances[0]!.studyInstanceUid;
-    await store.index.recordInstances(instances);
-    const study = (await store.index.getStudy(uid))!;
-    assert.ok(await store.index.markStable(uid, study.version, new Date()));
-    const assembled = assembleCase(uid, 'default', instances, new Date());
-    const now = new Date();
-    assert.ok(
-      await store.index.saveAssembly(uid, study.version + 1, {
-        case: assembled,
-        route: { studyInstanceUid: uid, site: 'default', useCases: [], rules: [], evaluatedAt: now },
-      }),
-    );
-    return assembled;
-  }
+  const routed = (instances: InstanceRecord[]): Promise<Case> => recordRoutedStudy(store.index, instances);
 
   before(async () => {
     database = await createTestDatabase('pglite');

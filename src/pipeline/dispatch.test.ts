@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../config/index.ts';
-import type { InstanceRecord } from '../core/instance.ts';
 import { silentLogger } from '../core/logger.ts';
 import { newUid } from '../core/uid.ts';
 import type { AnalyzerManifest } from '../analyzers/sdk/index.ts';
+import { photographRecord, recordRoutedStudy } from '../../test/fixtures/index-records.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/peers/databases.ts';
 import { waitFor } from '../../test/peers/gateway.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { assembleCase } from './assemble.ts';
 import { Dispatcher } from './dispatch.ts';
 
 const manifest: AnalyzerManifest = {
@@ -29,24 +28,6 @@ const manifest: AnalyzerManifest = {
   modelHash: 'c'.repeat(64),
 };
 
-function photograph(studyInstanceUid: string): InstanceRecord {
-  return {
-    sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.5.1',
-    sopInstanceUid: newUid(),
-    studyInstanceUid,
-    seriesInstanceUid: newUid(),
-    transferSyntaxUid: '1.2.840.10008.1.2.1',
-    patientId: 'P-DISPATCH',
-    studyDate: '20260101',
-    modality: 'OP',
-    eye: 'R',
-    spoolPath: `studies/${studyInstanceUid}/x.dcm`,
-    sizeBytes: 10,
-    receivedAt: new Date('2026-01-02T10:00:00Z'),
-    origin: { protocol: 'dimse', peerAddress: '127.0.0.1', requestId: 'r', site: 'default' },
-  };
-}
-
 describe('dispatch', () => {
   let database: TestDatabase;
   let store: Store;
@@ -54,29 +35,18 @@ describe('dispatch', () => {
   /** Records and routes a study to image-quality as a process's assembler does; returns its UID. */
   async function routedStudy(): Promise<string> {
     const uid = newUid();
-    const instance = photograph(uid);
-    await store.index.recordInstances([instance]);
-    const study = (await store.index.getStudy(uid))!;
-    assert.ok(await store.index.markStable(uid, study.version, new Date()));
-    const now = new Date();
-    assert.ok(
-      await store.index.saveAssembly(uid, study.version + 1, {
-        case: assembleCase(uid, 'default', [instance], now),
-        route: {
-          studyInstanceUid: uid,
-          site: 'default',
-          useCases: [
-            {
-              useCase: 'image-quality',
-              analyzers: [manifest.id],
-              ruleIds: ['r'],
-              sopInstanceUids: [instance.sopInstanceUid],
-            },
-          ],
-          rules: [],
-          evaluatedAt: now,
+    const instance = photographRecord(uid, { patientId: 'P-DISPATCH' });
+    await recordRoutedStudy(
+      store.index,
+      [instance],
+      [
+        {
+          useCase: 'image-quality',
+          analyzers: [manifest.id],
+          ruleIds: ['r'],
+          sopInstanceUids: [instance.sopInstanceUid],
         },
-      }),
+      ],
     );
     return uid;
   }
