@@ -13,14 +13,14 @@ import type { Job } from '../core/job-queue.ts';
 import { silentLogger } from '../core/logger.ts';
 import { newUid } from '../core/uid.ts';
 import type { AnalysisCase, AnalyzerManifest, AnalyzerRunner } from '../analyzers/sdk/index.ts';
-import { photographRecord, recordRoutedStudy } from '../../test/fixtures/index-records.ts';
+import { instanceRecord, recordRoutedStudy } from '../../test/fixtures/index-records.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/peers/databases.ts';
 import { openStore, PgPatientContextStore, PgResultStore, type Store } from '../store/index.ts';
 import { runAnalyzeJob } from './analyze-step.ts';
 import { indexPriorFinder } from './priors.ts';
 
 function photograph(studyInstanceUid: string, studyDate: string, eye: 'R' | 'L'): InstanceRecord {
-  return photographRecord(studyInstanceUid, { patientId: 'P-STEP', studyDate, eye });
+  return instanceRecord(studyInstanceUid, { patientId: 'P-STEP', studyDate, eye });
 }
 
 function manifest(id: string, needsPriors: boolean): AnalyzerManifest {

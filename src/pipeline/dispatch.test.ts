@@ -9,7 +9,7 @@ import { loadConfig } from '../config/index.ts';
 import { silentLogger } from '../core/logger.ts';
 import { newUid } from '../core/uid.ts';
 import type { AnalyzerManifest } from '../analyzers/sdk/index.ts';
-import { photographRecord, recordRoutedStudy } from '../../test/fixtures/index-records.ts';
+import { instanceRecord, recordRoutedStudy } from '../../test/fixtures/index-records.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/peers/databases.ts';
 import { waitFor } from '../../test/peers/gateway.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -35,7 +35,7 @@ describe('dispatch', () => {
   /** Records and routes a study to image-quality as a process's assembler does; returns its UID. */
   async function routedStudy(): Promise<string> {
     const uid = newUid();
-    const instance = photographRecord(uid, { patientId: 'P-DISPATCH' });
+    const instance = instanceRecord(uid, { patientId: 'P-DISPATCH' });
     await recordRoutedStudy(
       store.index,
       [instance],

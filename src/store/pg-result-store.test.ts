@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AnalysisRecord } from '../core/finding.ts';
 import type { InstanceRecord } from '../core/instance.ts';
 import { newUid } from '../core/uid.ts';
+import { instanceRecord } from '../../test/fixtures/index-records.ts';
 import { createTestDatabase, testBackends, type TestDatabase } from '../../test/peers/databases.ts';
 import { openStore, PgResultStore, type Store } from './index.ts';
 
@@ -12,21 +13,7 @@ function instance(
   studyDate: string,
   modality: string,
 ): InstanceRecord {
-  return {
-    sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.5.1',
-    sopInstanceUid: newUid(),
-    studyInstanceUid,
-    seriesInstanceUid: newUid(),
-    transferSyntaxUid: '1.2.840.10008.1.2.1',
-    patientId,
-    studyDate,
-    modality,
-    eye: 'R',
-    spoolPath: 'studies/x/y.dcm',
-    sizeBytes: 10,
-    receivedAt: new Date('2026-01-02T10:00:00Z'),
-    origin: { protocol: 'dimse', peerAddress: '127.0.0.1', requestId: 'r', site: 'default' },
-  };
+  return instanceRecord(studyInstanceUid, { patientId, studyDate, modality });
 }
 
 async function route(store: Store, uid: string): Promise<number> {
