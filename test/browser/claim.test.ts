@@ -6,8 +6,8 @@
  * A releases the study; B's page follows the release live (worklist events), B modifies the right eye's grade,
  * which claims the study for B, and A's page shows B's claim; the study header then shows the AI's reason with
  * B's modification instead of the AI's grade standing alone; the audit trail lists the claims, the release and
- * the review with its finding, decision and new value; A's report page then disables signing and names B. No fixed sleeps: every wait is for an element, an
- * attribute or a response.
+ * the review with its finding, decision and new value; A's report page then disables signing and names B. No
+ * fixed sleeps: every wait is for an element, an attribute or a response.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
