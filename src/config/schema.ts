@@ -265,6 +265,18 @@ export const ConfigSchema = Type.Object(
           description:
             'Also fsync spool directories after each rename and link. Not needed on ext4, XFS or btrfs, where a file fsync persists its name.',
         }),
+        adoptPendingAfterSeconds: Type.Number({
+          minimum: 1,
+          default: 60,
+          description:
+            'A received instance still not indexed this long after it was committed to the spool is indexed by any process sharing the spool (its receiver died after acknowledging it).',
+        }),
+        removeTemporaryAfterSeconds: Type.Number({
+          minimum: 60,
+          default: 900,
+          description:
+            'A partly received file not written to for this long is deleted (its receiver died; it was never acknowledged). Longer than any sender pauses within one instance.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

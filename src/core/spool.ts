@@ -4,7 +4,10 @@
  * Life of a file: `begin` → chunks written to a temporary file → `commit` (fsync, then rename into the
  * pending area; only then may the sender be told "success") → `place` (linked into its final place, by Study
  * and SOP Instance UID) → indexed → `release` (the pending link removed). A crash at any point leaves either
- * nothing visible (temporary files are deleted at start) or a pending file that recovery indexes again.
+ * nothing visible (temporary files are deleted once abandoned) or a pending file that recovery indexes again;
+ * several processes may share one spool (design.md: one PostgreSQL, one data directory), so a process never
+ * deletes another's temporary file while it is being written, and a pending file may be indexed by a process
+ * other than the one that committed it.
  */
 import type { Origin } from './origin.ts';
 
@@ -16,6 +19,8 @@ export interface PendingInstance {
   /** File name inside the pending area. */
   readonly name: string;
   readonly sizeBytes: number;
+  /** When its bytes were last written (commit time); set when listed from the spool. */
+  readonly writtenAt?: Date;
 }
 
 /** One instance being written. */
@@ -32,15 +37,24 @@ export interface Spool {
   /** Records the origin of a request durably (once per request id). */
   recordOrigin(origin: Origin, receivedAt: Date): Promise<void>;
   begin(requestId: string): Promise<SpoolWriter>;
-  /** Links a pending instance to its final path; `duplicate` when an instance with that UID was already there. */
+  /**
+   * Links a pending instance to its final path; `duplicate` when an instance with that UID was already there.
+   * `undefined` when the pending file is gone and nothing is at the final path: another process sharing the
+   * spool quarantined it (when that process placed and released it, the result is a duplicate).
+   */
   place(
     pending: PendingInstance,
     studyInstanceUid: string,
-  ): Promise<{ spoolPath: string; duplicate: boolean }>;
+  ): Promise<{ spoolPath: string; duplicate: boolean } | undefined>;
   release(pending: PendingInstance): Promise<void>;
-  /** Pending instances left from before (crash recovery). */
+  /** Pending instances: left from before a crash, or not yet indexed by the process that committed them. */
   listPending(): Promise<PendingInstance[]>;
   readOrigin(requestId: string): Promise<{ origin: Origin; receivedAt: Date } | undefined>;
+  /**
+   * Deletes temporary files not written to for `olderThanMs` (abandoned by a process that died mid-write;
+   * never acknowledged); returns how many.
+   */
+  cleanTemporary(olderThanMs: number): Promise<number>;
   /** Moves an unreadable pending file aside so that recovery does not stall on it. */
   quarantine(pending: PendingInstance): Promise<void>;
   /** Absolute path of a pending file (for re-reading it during recovery). */

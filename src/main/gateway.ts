@@ -157,7 +157,7 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
   );
   const { registry, metrics } = createPrometheusMetrics();
   const spool = new FileSpool(join(dataDir, 'spool'), { syncDirectories: config.spool.syncDirectories });
-  await spool.cleanTemporary();
+  await spool.cleanTemporary(config.spool.removeTemporaryAfterSeconds * 1000);
   const contexts = presentationContexts(config);
   const assemblerRef: { current?: Assembler } = {};
   const results = new PgResultStore(store.sql);
@@ -182,6 +182,13 @@ export async function startGateway(config: FoveaConfig, options: GatewayOptions 
     acceptedTransferSyntaxes: new Set(config.dicom.transferSyntaxes ?? acceptedTransferSyntaxes),
   });
   await ingest.recover(config.defaultSite);
+  // Processes sharing the spool index what a process that died had acknowledged but not indexed.
+  ingest.startUpkeep({
+    defaultSite: config.defaultSite,
+    adoptAfterMs: config.spool.adoptPendingAfterSeconds * 1000,
+    removeTemporaryAfterMs: config.spool.removeTemporaryAfterSeconds * 1000,
+    intervalMs: Math.min(30_000, (config.spool.adoptPendingAfterSeconds * 1000) / 2),
+  });
   await spool.pruneOrigins(3_600_000);
   const instanceFile = async (uid: string): Promise<string | undefined> => {
     const spoolPath = await instanceSpoolPath(store.sql, uid);

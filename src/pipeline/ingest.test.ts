@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FoveaError } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { noMetrics } from '../core/metrics.ts';
+import type { InstanceIndex } from '../core/instance-index.ts';
 import type { Origin } from '../core/origin.ts';
 import { acceptedStorageSopClasses, acceptedTransferSyntaxes, scanBuffer } from '../dicom/codec/index.ts';
 import { FileSpool } from '../store/file-spool.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createTestDatabase, testBackends, type TestDatabase } from '../../test/peers/databases.ts';
 import { makeOphthalmicPhotograph, makeOphthalmicTomography } from '../../test/fixtures/dicom-files.ts';
-import { Ingest } from './ingest.ts';
+import { Ingest, type IngestDependencies } from './ingest.ts';
 import { nonEmptyFiles } from '../../test/peers/peers.ts';
 
 const origin = (requestId: string): Origin => ({
@@ -29,14 +30,45 @@ async function feed(ingest: Ingest, bytes: Buffer, requestId: string, chunk = 10
   return incoming.finish();
 }
 
-function newIngest(store: Store, spool: FileSpool, sopClasses?: string[]): Ingest {
-  return new Ingest({
+function ingestDependencies(store: Store, spool: FileSpool, sopClasses?: string[]): IngestDependencies {
+  return {
     spool,
     index: store.index,
     logger: silentLogger,
     metrics: noMetrics,
     acceptedSopClasses: new Set(sopClasses ?? acceptedStorageSopClasses.map((entry) => entry.uid)),
     acceptedTransferSyntaxes: new Set(acceptedTransferSyntaxes),
+  };
+}
+
+function newIngest(store: Store, spool: FileSpool, sopClasses?: string[]): Ingest {
+  return new Ingest(ingestDependencies(store, spool, sopClasses));
+}
+
+/** A receiver that acknowledged a photograph but cannot index it until `database.down` is cleared. */
+async function stalledReceiver(store: Store, spool: FileSpool, requestId: string) {
+  const fixture = await makeOphthalmicPhotograph();
+  const database = { down: true };
+  const owner = new Ingest({ ...ingestDependencies(store, spool), index: unavailableWhile(store, database) });
+  await feed(owner, fixture.part10, requestId);
+  return { fixture, database, owner };
+}
+
+/** The store's index, whose batch writes fail while `database.down` (a receiver that cannot reach its database). */
+function unavailableWhile(store: Store, database: { down: boolean }): InstanceIndex {
+  return new Proxy(store.index, {
+    get(target, key) {
+      if (key === 'recordInstances') {
+        return async (records: Parameters<InstanceIndex['recordInstances']>[0]) => {
+          if (database.down) {
+            throw new Error('database unavailable');
+          }
+          return target.recordInstances(records);
+        };
+      }
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }
 
@@ -187,6 +219,99 @@ for (const backend of await testBackends()) {
       assert.equal(record?.origin.protocol, 'stow-rs');
       assert.deepEqual(readdirSync(join(spool.root, 'pending')), []);
       await restarted.close();
+    });
+
+    it('a process sharing the spool adopts what a dead process acknowledged, once it is old enough', async () => {
+      const fixture = await makeOphthalmicPhotograph();
+      const dead = newIngest(store, spool);
+      await dead.close();
+      await feed(dead, fixture.part10, 'req-dead');
+      const survivor = newIngest(store, spool);
+      assert.equal(
+        await survivor.adopt('default', 60_000),
+        0,
+        'committed just now: its receiver may be indexing it',
+      );
+      const later = new Ingest({
+        ...ingestDependencies(store, spool),
+        now: () => new Date(Date.now() + 61_000),
+      });
+      assert.equal(await later.adopt('default', 60_000), 1);
+      await later.flush();
+      const [record] = await store.index.listInstances(fixture.studyInstanceUid);
+      assert.equal(record?.origin.requestId, 'req-dead');
+      assert.deepEqual(readdirSync(join(spool.root, 'pending')), []);
+      assert.equal(await later.adopt('default', 0), 0);
+      await survivor.close();
+      await later.close();
+    });
+
+    it(
+      'the receiver and an adopting process index one pending instance once, and neither stalls',
+      { timeout: 60_000 },
+      async () => {
+        const { fixture, database, owner } = await stalledReceiver(store, spool, 'req-owner');
+        const adopter = newIngest(store, spool);
+        assert.equal(await adopter.adopt('default', 0), 1);
+        await adopter.flush();
+        assert.deepEqual(readdirSync(join(spool.root, 'pending')), []);
+        database.down = false;
+        // The receiver retries its batch: the pending file is gone, the instance is in place and indexed.
+        await owner.flush();
+        assert.equal(owner.queueDepth, 0);
+        assert.equal((await store.index.getStudy(fixture.studyInstanceUid))?.instanceCount, 1);
+        await owner.close();
+        await adopter.close();
+      },
+    );
+
+    it(
+      'a pending instance quarantined by another process leaves the receiver queue',
+      { timeout: 60_000 },
+      async () => {
+        const { fixture, database, owner } = await stalledReceiver(store, spool, 'req-quarantined');
+        const [pending] = await spool.listPending();
+        assert.ok(pending);
+        await spool.quarantine(pending);
+        database.down = false;
+        await owner.flush();
+        assert.equal(owner.queueDepth, 0);
+        assert.equal(await store.index.getStudy(fixture.studyInstanceUid), undefined);
+        assert.ok(readdirSync(join(spool.root, 'quarantine')).includes(pending.name));
+        await owner.close();
+      },
+    );
+
+    it('deletes only temporary files abandoned for the given time: another process may be writing the others', async () => {
+      const spool = new FileSpool(mkdtempSync(join(database.dataDir, 'spool-temporary-')));
+      const tmp = join(spool.root, 'tmp');
+      const writing = await spool.begin('req-writing');
+      await writing.write(Buffer.from('DICM'));
+      const abandoned = await spool.begin('req-abandoned');
+      await abandoned.write(Buffer.from('DICM'));
+      // Writes reach the file behind the caller (write-behind): wait until both files hold their bytes.
+      for (let tries = 0; nonEmptyFiles(tmp).length < 2 && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const written = nonEmptyFiles(tmp);
+      assert.equal(written.length, 2);
+      assert.equal(await spool.cleanTemporary(60_000), 0);
+      // Every file an hour old but one being written: the spares opened ahead (empty) stay, they may be in use.
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      for (const name of readdirSync(tmp)) {
+        if (name !== written[1]) {
+          utimesSync(join(tmp, name), hourAgo, hourAgo);
+        }
+      }
+      const spares = readdirSync(tmp).length - 2;
+      assert.ok(spares > 0);
+      assert.equal(await spool.cleanTemporary(60_000), 1);
+      assert.deepEqual(nonEmptyFiles(tmp), [written[1]]);
+      assert.equal(readdirSync(tmp).length, spares + 1);
+      await writing.discard();
+      await abandoned.discard();
+      await spool.close();
+      assert.deepEqual(readdirSync(tmp), []);
     });
   });
 }

@@ -78,8 +78,11 @@ export class Ingest {
   readonly #deps: IngestDependencies;
   readonly #now: () => Date;
   readonly #queue: QueueEntry[] = [];
+  /** Pending file names in the queue: adoption never queues one twice. */
+  readonly #queued = new Set<string>();
   #flushing: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  #upkeepTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(deps: IngestDependencies) {
@@ -216,6 +219,10 @@ export class Ingest {
   }
 
   #enqueue(entry: QueueEntry): void {
+    if (this.#queued.has(entry.pending.name)) {
+      return;
+    }
+    this.#queued.add(entry.pending.name);
     this.#queue.push(entry);
     this.#deps.metrics.indexQueueDepth(this.#queue.length);
     this.#kick();
@@ -247,6 +254,13 @@ export class Ingest {
         const records: InstanceRecord[] = [];
         for (const entry of batch) {
           const placed = await spool.place(entry.pending, entry.header.studyInstanceUid);
+          if (placed === undefined) {
+            logger.info(
+              { event: logEvents.SPOOL_PENDING_TAKEN, file: entry.pending.name },
+              'pending instance taken by another process sharing the spool',
+            );
+            continue;
+          }
           records.push({
             ...entry.header,
             origin: entry.origin,
@@ -260,6 +274,9 @@ export class Ingest {
           await spool.release(entry.pending);
         }
         this.#queue.splice(0, batch.length);
+        for (const entry of batch) {
+          this.#queued.delete(entry.pending.name);
+        }
         metrics.indexQueueDepth(this.#queue.length);
         metrics.instancesIndexed(outcome.inserted.length, (performance.now() - started) / 1000);
         for (const uid of outcome.reopened) {
@@ -326,16 +343,83 @@ export class Ingest {
    * queues it again; indexing is idempotent.
    */
   async recover(defaultSite: string): Promise<number> {
+    const { logger } = this.#deps;
+    const recovered = await this.#queuePending(defaultSite, 0, true);
+    await this.flush();
+    if (recovered > 0) {
+      logger.info({ event: logEvents.SPOOL_RECOVERED, count: recovered }, 'pending instances recovered');
+    }
+    return recovered;
+  }
+
+  /**
+   * Adoption by a running process: queues pending instances committed at least `olderThanMs` ago and still not
+   * indexed — acknowledged by a process sharing the spool that died before indexing them (design.md §6: a
+   * crash loses no study). A live owner that is only slow makes this a duplicate, which indexing absorbs.
+   */
+  adopt(defaultSite: string, olderThanMs: number): Promise<number> {
+    return this.#queuePending(defaultSite, olderThanMs, false);
+  }
+
+  /**
+   * Spool upkeep for processes sharing one spool, every `intervalMs` until closed: adopts pending instances
+   * committed `adoptAfterMs` ago or more ({@link adopt}) and deletes temporary files not written to for
+   * `removeTemporaryAfterMs` (a process died while receiving them; they were never acknowledged).
+   */
+  startUpkeep(options: {
+    readonly defaultSite: string;
+    readonly adoptAfterMs: number;
+    readonly removeTemporaryAfterMs: number;
+    readonly intervalMs: number;
+  }): void {
     const { spool, logger } = this.#deps;
-    const pending = await spool.listPending();
-    if (pending.length === 0) {
+    const round = async (): Promise<void> => {
+      try {
+        const adopted = await this.adopt(options.defaultSite, options.adoptAfterMs);
+        if (adopted > 0) {
+          await this.flush();
+        }
+        const removed = await spool.cleanTemporary(options.removeTemporaryAfterMs);
+        if (removed > 0) {
+          logger.info(
+            { event: logEvents.SPOOL_TEMPORARY_REMOVED, count: removed },
+            'abandoned temporary files removed',
+          );
+        }
+      } catch (error) {
+        logger.error(
+          { event: logEvents.SPOOL_RECOVERY_FAILED, code: toFoveaError(error).code, err: error },
+          'spool upkeep failed; trying again next round',
+        );
+      }
+      if (!this.#closed) {
+        this.#upkeepTimer = setTimeout(() => void round(), options.intervalMs);
+        this.#upkeepTimer.unref();
+      }
+    };
+    this.#upkeepTimer = setTimeout(() => void round(), options.intervalMs);
+    this.#upkeepTimer.unref();
+  }
+
+  async #queuePending(defaultSite: string, olderThanMs: number, atStart: boolean): Promise<number> {
+    const { spool, logger } = this.#deps;
+    const now = this.#now().getTime();
+    const pending = (await spool.listPending()).filter(
+      (item) =>
+        !this.#queued.has(item.name) &&
+        (item.writtenAt === undefined || now - item.writtenAt.getTime() >= olderThanMs),
+    );
+    if (pending.length === 0 || this.#closed) {
       return 0;
     }
     logger.info(
-      { event: logEvents.SPOOL_RECOVERY_STARTED, count: pending.length },
-      'recovering pending instances',
+      {
+        event: atStart ? logEvents.SPOOL_RECOVERY_STARTED : logEvents.SPOOL_PENDING_ADOPTED,
+        count: pending.length,
+      },
+      atStart ? 'recovering pending instances' : 'adopting pending instances left unindexed',
     );
-    let recovered = 0;
+    let queued = 0;
     for (const item of pending) {
       try {
         const scanner = new DatasetScanner({ part10: true });
@@ -351,8 +435,12 @@ export class Ingest {
           site: defaultSite,
         };
         this.#enqueue({ pending: item, header, origin, receivedAt: recorded?.receivedAt ?? this.#now() });
-        recovered++;
+        queued++;
       } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          // Indexed (or quarantined) meanwhile by the process sharing the spool that committed it.
+          continue;
+        }
         logger.error(
           { event: logEvents.SPOOL_RECOVERY_FAILED, file: item.name, code: toFoveaError(error).code },
           'pending instance unreadable; quarantined',
@@ -360,9 +448,7 @@ export class Ingest {
         await spool.quarantine(item);
       }
     }
-    await this.flush();
-    logger.info({ event: logEvents.SPOOL_RECOVERED, count: recovered }, 'pending instances recovered');
-    return recovered;
+    return queued;
   }
 
   /**
@@ -379,6 +465,7 @@ export class Ingest {
     ]);
     clearTimeout(timer);
     this.#closed = true;
+    clearTimeout(this.#upkeepTimer);
     if (this.#retryTimer !== undefined) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;

@@ -26,6 +26,11 @@ import { isFileSafeUid } from '../core/uid.ts';
 
 const separator = '__';
 
+/** Whether a path exists (a missing file is not an error here). */
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
 /** Coalesces fsyncs of one directory: callers arriving while one runs share the next one. */
 class DirectorySyncer {
   readonly #path: string;
@@ -108,11 +113,23 @@ export class FileSpool implements Spool {
     this.#originSync = new DirectorySyncer(this.#origins);
   }
 
-  /** Deletes temporary files left by a previous run (never visible, never acknowledged). */
-  async cleanTemporary(): Promise<number> {
-    const names = await readdir(this.#tmp);
-    await Promise.all(names.map((name) => rm(join(this.#tmp, name), { force: true })));
-    return names.length;
+  /**
+   * Deletes abandoned temporary files (never visible, never acknowledged): those not written to for
+   * `olderThanMs`. Another process sharing the spool may be writing the younger ones, and empty files are kept:
+   * they may be another process's spares, opened ahead and written to only when an instance arrives (a process
+   * that died leaves its few spares behind, empty).
+   */
+  async cleanTemporary(olderThanMs: number): Promise<number> {
+    const now = Date.now();
+    let removed = 0;
+    for (const name of await readdir(this.#tmp)) {
+      const info = await stat(join(this.#tmp, name)).catch(() => undefined);
+      if (info !== undefined && info.size > 0 && now - info.mtimeMs >= olderThanMs) {
+        await rm(join(this.#tmp, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Deletes origin records no pending file refers to any more. */
@@ -302,7 +319,7 @@ export class FileSpool implements Spool {
   async place(
     pending: PendingInstance,
     studyInstanceUid: string,
-  ): Promise<{ spoolPath: string; duplicate: boolean }> {
+  ): Promise<{ spoolPath: string; duplicate: boolean } | undefined> {
     assertSafe(studyInstanceUid, 'StudyInstanceUID');
     const directory = join(this.#studies, studyInstanceUid);
     const spoolPath = `studies/${studyInstanceUid}/${pending.sopInstanceUid}.dcm`;
@@ -324,12 +341,22 @@ export class FileSpool implements Spool {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         return { spoolPath, duplicate: true };
       }
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.#studySyncers.delete(directory);
-        await mkdir(directory, { recursive: true });
-        await link(join(this.#pending, pending.name), join(this.root, spoolPath));
-      } else {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw spoolError(error);
+      }
+      if (!(await exists(join(this.#pending, pending.name)))) {
+        // Another process sharing the spool indexed it (and released the pending name) or quarantined it.
+        return (await exists(join(this.root, spoolPath))) ? { spoolPath, duplicate: true } : undefined;
+      }
+      this.#studySyncers.delete(directory);
+      await mkdir(directory, { recursive: true });
+      try {
+        await link(join(this.#pending, pending.name), join(this.root, spoolPath));
+      } catch (retryError) {
+        if ((retryError as NodeJS.ErrnoException).code === 'EEXIST') {
+          return { spoolPath, duplicate: true };
+        }
+        throw spoolError(retryError);
       }
     }
     if (this.#syncDirectories) {
@@ -363,6 +390,7 @@ export class FileSpool implements Spool {
         sopInstanceUid: name.slice(at + separator.length, -4),
         name,
         sizeBytes: info.size,
+        writtenAt: info.mtime,
       });
     }
     return out;
