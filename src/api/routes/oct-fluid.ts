@@ -15,34 +15,21 @@ import { FoveaError } from '../../core/errors.ts';
 import type { AnalysisRecord } from '../../core/finding.ts';
 import type { ResultStore } from '../../core/result-store.ts';
 import { decodeLabelRuns, isEncodedLabels } from '../../imaging/index.ts';
-import { aiLabel } from '../result-views.ts';
 import { ProblemSchema } from '../schemas.ts';
+import {
+  latestVisibleOutput,
+  octFrameHeader,
+  OctFrameParamsSchema,
+  OctFrameQuerySchema,
+  octFrameSchema,
+  type OctVolumeOutput,
+} from './oct-frame-output.ts';
 
 /** The fluid labels of the mask, by label byte. */
 const fluidNames = ['', 'IRF', 'SRF', 'PED'] as const;
 
-const ParamsSchema = Type.Object({
-  StudyInstanceUID: Type.String({ pattern: '^[0-9.]{1,64}$' }),
-  SOPInstanceUID: Type.String({ pattern: '^[0-9]+(\\.[0-9]+)*$', maxLength: 64 }),
-});
-
-const QuerySchema = Type.Object(
-  { frame: Type.Integer({ minimum: 1, default: 1, description: '1-based frame (B-scan) number' }) },
-  { additionalProperties: false },
-);
-
-const FluidFrameSchema = Type.Object({
-  sopInstanceUid: Type.String(),
-  eye: Type.Union([Type.Literal('R'), Type.Literal('L')]),
-  analysisId: Type.String(),
-  analyzer: Type.String({ description: 'id@version' }),
-  aiGenerated: Type.Literal(true),
-  label: Type.String(),
-  frames: Type.Integer(),
-  rows: Type.Integer(),
-  columns: Type.Integer(),
+const FluidFrameSchema = octFrameSchema({
   framesWithFluid: Type.Array(Type.Integer(), { description: '1-based frame numbers with any fluid' }),
-  frame: Type.Integer(),
   runs: Type.Array(
     Type.Object({
       fluid: Type.Union([Type.Literal('IRF'), Type.Literal('SRF'), Type.Literal('PED')]),
@@ -57,13 +44,8 @@ const FluidFrameSchema = Type.Object({
 export type FluidFrameView = Static<typeof FluidFrameSchema>;
 
 /** A decoded mask of one volume. */
-interface DecodedMask {
+interface DecodedMask extends OctVolumeOutput {
   readonly key: string;
-  readonly eye: 'R' | 'L';
-  readonly analysis: AnalysisRecord;
-  readonly frames: number;
-  readonly rows: number;
-  readonly columns: number;
   readonly labels: Uint8Array;
   readonly framesWithFluid: number[];
 }
@@ -150,15 +132,9 @@ export function registerOctFluidRoute(
     studyInstanceUid: string,
     sopInstanceUid: string,
   ): Promise<DecodedMask | undefined> => {
-    const visible = (await options.results.listAnalyses(studyInstanceUid))
-      .filter(
-        (analysis) =>
-          analysis.status === 'succeeded' &&
-          (analysis.phase === 'assistive' || analysis.phase === 'integrated') &&
-          maskedEye(analysis, sopInstanceUid) !== undefined,
-      )
-      .sort((a, b) => b.provenance.finishedAt.getTime() - a.provenance.finishedAt.getTime());
-    const latest = visible[0];
+    const latest = await latestVisibleOutput(options.results, studyInstanceUid, (analysis) =>
+      maskedEye(analysis, sopInstanceUid) === undefined ? undefined : analysis,
+    );
     if (latest === undefined) {
       return undefined;
     }
@@ -184,8 +160,8 @@ export function registerOctFluidRoute(
         summary:
           "The AI's fluid mask (IRF, SRF, PED) on one B-scan of an OCT volume, as pixel runs, with the frames " +
           'that hold fluid (AI-generated)',
-        params: ParamsSchema,
-        querystring: QuerySchema,
+        params: OctFrameParamsSchema,
+        querystring: OctFrameQuerySchema,
         response: { 200: FluidFrameSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
     },
@@ -196,24 +172,9 @@ export function registerOctFluidRoute(
         throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no visible fluid mask for this volume' });
       }
       const frame = request.query.frame;
-      if (frame > mask.frames) {
-        throw new FoveaError('FOVEA_HTTP_BAD_REQUEST', {
-          detail: `the volume has ${mask.frames} frames`,
-          path: 'frame',
-        });
-      }
       return {
-        sopInstanceUid: sop,
-        eye: mask.eye,
-        analysisId: mask.analysis.id,
-        analyzer: `${mask.analysis.analyzerId}@${mask.analysis.analyzerVersion}`,
-        aiGenerated: true as const,
-        label: aiLabel,
-        frames: mask.frames,
-        rows: mask.rows,
-        columns: mask.columns,
+        ...octFrameHeader(mask, sop, frame),
         framesWithFluid: mask.framesWithFluid,
-        frame,
         runs: frameRuns(mask, frame),
       };
     },

@@ -14,34 +14,21 @@ import Type, { type Static } from 'typebox';
 import { FoveaError } from '../../core/errors.ts';
 import type { AnalysisRecord } from '../../core/finding.ts';
 import type { ResultStore } from '../../core/result-store.ts';
-import { aiLabel } from '../result-views.ts';
 import { ProblemSchema } from '../schemas.ts';
-
-const ParamsSchema = Type.Object({
-  StudyInstanceUID: Type.String({ pattern: '^[0-9.]{1,64}$' }),
-  SOPInstanceUID: Type.String({ pattern: '^[0-9]+(\\.[0-9]+)*$', maxLength: 64 }),
-});
-
-const QuerySchema = Type.Object(
-  { frame: Type.Integer({ minimum: 1, default: 1, description: '1-based frame (B-scan) number' }) },
-  { additionalProperties: false },
-);
+import {
+  latestVisibleOutput,
+  octFrameHeader,
+  OctFrameParamsSchema,
+  OctFrameQuerySchema,
+  octFrameSchema,
+  type OctVolumeOutput,
+} from './oct-frame-output.ts';
 
 const point = Type.Tuple([Type.Number(), Type.Number()], {
   description: 'x (column), y (row) in B-scan pixels',
 });
 
-const LayersFrameSchema = Type.Object({
-  sopInstanceUid: Type.String(),
-  eye: Type.Union([Type.Literal('R'), Type.Literal('L')]),
-  analysisId: Type.String(),
-  analyzer: Type.String({ description: 'id@version' }),
-  aiGenerated: Type.Literal(true),
-  label: Type.String(),
-  frames: Type.Integer(),
-  rows: Type.Integer(),
-  columns: Type.Integer(),
-  frame: Type.Integer(),
+const LayersFrameSchema = octFrameSchema({
   layers: Type.Array(
     Type.Object({
       name: Type.String({ description: 'ILM, OPL-ONL, RPE or BM (the analyzer README names them)' }),
@@ -56,12 +43,7 @@ const LayersFrameSchema = Type.Object({
 export type LayersFrameView = Static<typeof LayersFrameSchema>;
 
 /** An analysis's lines for one volume, as read from its raw output. */
-interface VolumeLines {
-  readonly eye: 'R' | 'L';
-  readonly analysis: AnalysisRecord;
-  readonly frames: number;
-  readonly rows: number;
-  readonly columns: number;
+interface VolumeLines extends OctVolumeOutput {
   readonly aScans: readonly number[];
   readonly layers: readonly { name: string; perFrame: readonly (readonly (number | null)[])[] }[];
 }
@@ -147,28 +129,6 @@ function segmentsOf(
   return segments;
 }
 
-/** The latest visible (assistive or integrated) succeeded analysis of a study that kept lines for a volume. */
-async function latestLines(
-  results: ResultStore,
-  studyInstanceUid: string,
-  sopInstanceUid: string,
-): Promise<VolumeLines | undefined> {
-  const visible = (await results.listAnalyses(studyInstanceUid))
-    .filter(
-      (analysis) =>
-        analysis.status === 'succeeded' &&
-        (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
-    )
-    .sort((a, b) => b.provenance.finishedAt.getTime() - a.provenance.finishedAt.getTime());
-  for (const analysis of visible) {
-    const lines = volumeLinesOf(analysis, sopInstanceUid);
-    if (lines !== undefined) {
-      return lines;
-    }
-  }
-  return undefined;
-}
-
 /** Registers the OCT layer-lines route on an app. */
 export function registerOctLayersRoute(
   base: FastifyInstance,
@@ -184,35 +144,22 @@ export function registerOctLayersRoute(
         summary:
           "The AI's retinal layer boundaries (ILM, OPL/ONL, RPE, BM) on one B-scan of an OCT volume, as polylines " +
           'in B-scan pixels (AI-generated)',
-        params: ParamsSchema,
-        querystring: QuerySchema,
+        params: OctFrameParamsSchema,
+        querystring: OctFrameQuerySchema,
         response: { 200: LayersFrameSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
     },
     async (request): Promise<LayersFrameView> => {
       const { StudyInstanceUID: uid, SOPInstanceUID: sop } = request.params;
-      const lines = await latestLines(options.results, uid, sop);
+      const lines = await latestVisibleOutput(options.results, uid, (analysis) =>
+        volumeLinesOf(analysis, sop),
+      );
       if (lines === undefined) {
         throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no visible layer lines for this volume' });
       }
       const frame = request.query.frame;
-      if (frame > lines.frames) {
-        throw new FoveaError('FOVEA_HTTP_BAD_REQUEST', {
-          detail: `the volume has ${lines.frames} frames`,
-          path: 'frame',
-        });
-      }
       return {
-        sopInstanceUid: sop,
-        eye: lines.eye,
-        analysisId: lines.analysis.id,
-        analyzer: `${lines.analysis.analyzerId}@${lines.analysis.analyzerVersion}`,
-        aiGenerated: true as const,
-        label: aiLabel,
-        frames: lines.frames,
-        rows: lines.rows,
-        columns: lines.columns,
-        frame,
+        ...octFrameHeader(lines, sop, frame),
         layers: lines.layers.map(({ name, perFrame }) => ({
           name,
           segments: segmentsOf(lines.aScans, perFrame[frame - 1]),
