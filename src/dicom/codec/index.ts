@@ -33,3 +33,4 @@ export {
 } from './part10.ts';
 export { readInstanceHeader, type AnnouncedIdentity } from './instance-header.ts';
 export { formatDa, formatTm, readNaturalPart10, writeNaturalPart10 } from './natural-part10.ts';
+export { patientStudyModule, type SourcePatientStudy, type ValueChecks } from './patient-study-module.ts';

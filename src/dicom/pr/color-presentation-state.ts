@@ -7,7 +7,7 @@
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.10.7.html (Graphic Layer)
  */
 import type { NaturalDataset } from 'dcmjs';
-import { SopClass, sopClassInfo } from '../codec/index.ts';
+import { patientStudyModule, SopClass, sopClassInfo, type SourcePatientStudy } from '../codec/index.ts';
 import { buildSrgbIccProfile, parseIccProfile } from './icc-profile.ts';
 import {
   checkCodeString,
@@ -35,20 +35,7 @@ export const aiNotReviewedStatement = 'AI-generated; not reviewed';
 export const aiReviewedStatement = 'AI-generated; clinician-reviewed';
 
 /** The patient and study of the source image (the same shape as the SEG and SR writers' source study). */
-export interface PrSourceStudy {
-  readonly patientName: string;
-  readonly patientId: string;
-  readonly issuerOfPatientId?: string;
-  readonly patientBirthDate: string;
-  readonly patientSex: string;
-  readonly studyInstanceUid: string;
-  readonly studyDate: string;
-  readonly studyTime: string;
-  readonly studyId: string;
-  readonly accessionNumber: string;
-  readonly referringPhysicianName: string;
-  readonly studyDescription?: string;
-}
+export type PrSourceStudy = SourcePatientStudy;
 
 /** The colour image the presentation state applies to. */
 export interface PrSourceImage {
@@ -164,28 +151,6 @@ const legend = { left: 0.02, top: 0.02, right: 0.5, lineHeight: 0.05, boxHeight:
 function pn(value: string, what: string): unknown[] {
   checkPrText(value, 64 * 3 + 2, what);
   return value === '' ? [] : [{ Alphabetic: value }];
-}
-
-function patientStudy(study: PrSourceStudy): NaturalDataset {
-  const attributes: NaturalDataset = {
-    PatientName: pn(study.patientName, 'PatientName'),
-    PatientID: checkPrText(study.patientId, 64, 'PatientID'),
-    PatientBirthDate: /^(\d{8})?$/u.test(study.patientBirthDate) ? study.patientBirthDate : '',
-    PatientSex: /^[MFO]?$/u.test(study.patientSex) ? study.patientSex : '',
-    StudyInstanceUID: requirePrUid(study.studyInstanceUid, 'Study Instance UID'),
-    StudyDate: /^(\d{8})?$/u.test(study.studyDate) ? study.studyDate : '',
-    StudyTime: /^(\d{2,6}(\.\d{1,6})?)?$/u.test(study.studyTime) ? study.studyTime : '',
-    StudyID: checkPrText(study.studyId, 16, 'StudyID'),
-    AccessionNumber: checkPrText(study.accessionNumber, 16, 'AccessionNumber'),
-    ReferringPhysicianName: pn(study.referringPhysicianName, 'ReferringPhysicianName'),
-  };
-  if (study.issuerOfPatientId !== undefined && study.issuerOfPatientId !== '') {
-    attributes.IssuerOfPatientID = checkPrText(study.issuerOfPatientId, 64, 'IssuerOfPatientID');
-  }
-  if (study.studyDescription !== undefined && study.studyDescription !== '') {
-    attributes.StudyDescription = checkPrText(study.studyDescription, 64, 'StudyDescription');
-  }
-  return attributes;
 }
 
 function finite(value: number, what: string): number {
@@ -397,7 +362,7 @@ export function buildColorPresentationStateDataset(input: ColorPresentationState
     InstanceCreationDate: formatDa(when),
     InstanceCreationTime: formatTm(when),
     TimezoneOffsetFromUTC: '+0000',
-    ...patientStudy(input.study),
+    ...patientStudyModule(input.study, { text: checkPrText, uid: requirePrUid }),
     Modality: 'PR',
     Laterality: image.eye,
     SeriesInstanceUID: requirePrUid(input.seriesInstanceUid, 'Series Instance UID'),

@@ -13,7 +13,15 @@ import type { NaturalDataset } from 'dcmjs';
 import { FoveaError } from '../../core/errors.ts';
 import type { CodedConcept } from '../../core/finding.ts';
 import { isValidUid } from '../../core/uid.ts';
-import { formatDa, formatTm, SopClass, sopClassInfo, writeNaturalPart10 } from '../codec/index.ts';
+import {
+  formatDa,
+  formatTm,
+  patientStudyModule,
+  SopClass,
+  sopClassInfo,
+  writeNaturalPart10,
+  type SourcePatientStudy,
+} from '../codec/index.ts';
 
 /** Secondary Capture Image Storage. */
 export const secondaryCaptureImageSopClassUid = SopClass.SecondaryCaptureImage;
@@ -46,20 +54,7 @@ export const scCodes = {
 } as const satisfies Record<string, CodedConcept>;
 
 /** The patient and study of the source photograph (the shape of the SR writers' source study context). */
-export interface ScSourceStudy {
-  readonly patientName: string;
-  readonly patientId: string;
-  readonly issuerOfPatientId?: string;
-  readonly patientBirthDate: string;
-  readonly patientSex: string;
-  readonly studyInstanceUid: string;
-  readonly studyDate: string;
-  readonly studyTime: string;
-  readonly studyId: string;
-  readonly accessionNumber: string;
-  readonly referringPhysicianName: string;
-  readonly studyDescription?: string;
-}
+export type ScSourceStudy = SourcePatientStudy;
 
 /** The photograph the heatmap was derived from. */
 export interface ScSourceImage {
@@ -162,39 +157,12 @@ function ds(value: number): string {
   return value.toPrecision(10);
 }
 
-function pn(value: string, what: string): unknown[] {
-  text(value, 64 * 3 + 2, what);
-  return value === '' ? [] : [{ Alphabetic: value }];
-}
-
 function codeItem(concept: CodedConcept): NaturalDataset {
   return {
     CodeValue: concept.value,
     CodingSchemeDesignator: concept.scheme,
     CodeMeaning: concept.meaning,
   };
-}
-
-function patientStudy(study: ScSourceStudy): NaturalDataset {
-  const attributes: NaturalDataset = {
-    PatientName: pn(study.patientName, 'PatientName'),
-    PatientID: text(study.patientId, 64, 'PatientID'),
-    PatientBirthDate: /^(\d{8})?$/u.test(study.patientBirthDate) ? study.patientBirthDate : '',
-    PatientSex: /^[MFO]?$/u.test(study.patientSex) ? study.patientSex : '',
-    StudyInstanceUID: uid(study.studyInstanceUid, 'Study Instance UID'),
-    StudyDate: /^(\d{8})?$/u.test(study.studyDate) ? study.studyDate : '',
-    StudyTime: /^(\d{2,6}(\.\d{1,6})?)?$/u.test(study.studyTime) ? study.studyTime : '',
-    StudyID: text(study.studyId, 16, 'StudyID'),
-    AccessionNumber: text(study.accessionNumber, 16, 'AccessionNumber'),
-    ReferringPhysicianName: pn(study.referringPhysicianName, 'ReferringPhysicianName'),
-  };
-  if (study.issuerOfPatientId !== undefined && study.issuerOfPatientId !== '') {
-    attributes.IssuerOfPatientID = text(study.issuerOfPatientId, 64, 'IssuerOfPatientID');
-  }
-  if (study.studyDescription !== undefined && study.studyDescription !== '') {
-    attributes.StudyDescription = text(study.studyDescription, 64, 'StudyDescription');
-  }
-  return attributes;
 }
 
 function checkSource(source: ScSourceImage): void {
@@ -274,7 +242,7 @@ export function buildDerivedHeatmapImageDataset(input: DerivedHeatmapImageInput)
         CodingSchemeResponsibleOrganization: 'Fovea',
       },
     ],
-    ...patientStudy(input.study),
+    ...patientStudyModule(input.study, { text, uid }),
     Modality: 'OP',
     Laterality: source.eye,
     BodyPartExamined: 'EYE',

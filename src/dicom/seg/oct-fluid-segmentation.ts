@@ -9,6 +9,7 @@
  */
 import type { NaturalDataset } from 'dcmjs';
 import type { CodedConcept } from '../../core/finding.ts';
+import { patientStudyModule, type SourcePatientStudy } from '../codec/index.ts';
 import {
   checkSegText,
   deriveSegUid,
@@ -68,20 +69,7 @@ const compartmentCodes: Readonly<Record<FluidCompartment, CodedConcept>> = {
 };
 
 /** The patient and study of the source volume (the same shape as the SR writers' SourceStudyContext). */
-export interface SegSourceStudy {
-  readonly patientName: string;
-  readonly patientId: string;
-  readonly issuerOfPatientId?: string;
-  readonly patientBirthDate: string;
-  readonly patientSex: string;
-  readonly studyInstanceUid: string;
-  readonly studyDate: string;
-  readonly studyTime: string;
-  readonly studyId: string;
-  readonly accessionNumber: string;
-  readonly referringPhysicianName: string;
-  readonly studyDescription?: string;
-}
+export type SegSourceStudy = SourcePatientStudy;
 
 /**
  * The source OPT volume. The spatial attributes are optional: an OPT whose B-scans are located on an
@@ -162,33 +150,6 @@ function positiveInteger(value: number, what: string): number {
     throw segInvalid(`${what} must be a positive integer`);
   }
   return value;
-}
-
-function pn(value: string): unknown[] {
-  checkSegText(value, 64 * 3 + 2, 'person name');
-  return value === '' ? [] : [{ Alphabetic: value }];
-}
-
-function patientStudy(study: SegSourceStudy): NaturalDataset {
-  const attributes: NaturalDataset = {
-    PatientName: pn(study.patientName),
-    PatientID: checkSegText(study.patientId, 64, 'PatientID'),
-    PatientBirthDate: /^(\d{8})?$/u.test(study.patientBirthDate) ? study.patientBirthDate : '',
-    PatientSex: /^[MFO]?$/u.test(study.patientSex) ? study.patientSex : '',
-    StudyInstanceUID: requireSegUid(study.studyInstanceUid, 'Study Instance UID'),
-    StudyDate: /^(\d{8})?$/u.test(study.studyDate) ? study.studyDate : '',
-    StudyTime: study.studyTime,
-    StudyID: checkSegText(study.studyId, 16, 'StudyID'),
-    AccessionNumber: checkSegText(study.accessionNumber, 16, 'AccessionNumber'),
-    ReferringPhysicianName: pn(study.referringPhysicianName),
-  };
-  if (study.issuerOfPatientId !== undefined && study.issuerOfPatientId !== '') {
-    attributes.IssuerOfPatientID = checkSegText(study.issuerOfPatientId, 64, 'IssuerOfPatientID');
-  }
-  if (study.studyDescription !== undefined && study.studyDescription !== '') {
-    attributes.StudyDescription = checkSegText(study.studyDescription, 64, 'StudyDescription');
-  }
-  return attributes;
 }
 
 /** Which compartments occur in which B-scans: the SEG frames in order (segment, then B-scan). */
@@ -421,7 +382,7 @@ export function buildOctFluidSegmentationDataset(
         CodingSchemeResponsibleOrganization: 'Fovea project',
       },
     ],
-    ...patientStudy(source.study),
+    ...patientStudyModule(source.study, { text: checkSegText, uid: requireSegUid }),
     Modality: 'SEG',
     SeriesInstanceUID: requireSegUid(input.seriesInstanceUid, 'Series Instance UID'),
     SeriesNumber: positiveInteger(input.seriesNumber, 'Series Number'),

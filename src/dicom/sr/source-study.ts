@@ -7,32 +7,13 @@
 import type { NaturalDataset } from 'dcmjs';
 import { FoveaError } from '../../core/errors.ts';
 import { isValidUid } from '../../core/uid.ts';
+import type { SourcePatientStudy } from '../codec/index.ts';
 import { checkText } from './content-items.ts';
 import { personNameValue, stringValue } from './content-tree.ts';
 import { readPart10Dataset } from './part10.ts';
 
-/**
- * Patient and study attributes of the source study. Person names are DICOM PN strings (`Family^Given`,
- * component groups separated by `=`); absent Type 2 values are empty strings.
- */
-export interface SourceStudyContext {
-  readonly patientName: string;
-  readonly patientId: string;
-  readonly issuerOfPatientId?: string;
-  /** DA (YYYYMMDD) or empty. */
-  readonly patientBirthDate: string;
-  /** `M`, `F`, `O` or empty. */
-  readonly patientSex: string;
-  readonly studyInstanceUid: string;
-  /** DA (YYYYMMDD) or empty. */
-  readonly studyDate: string;
-  /** TM or empty. */
-  readonly studyTime: string;
-  readonly studyId: string;
-  readonly accessionNumber: string;
-  readonly referringPhysicianName: string;
-  readonly studyDescription?: string;
-}
+/** Patient and study attributes of the source study (codec's {@link SourcePatientStudy}). */
+export type SourceStudyContext = SourcePatientStudy;
 
 /**
  * The source study context of a naturalized data set (the header of any instance of the study).
