@@ -205,3 +205,6 @@ export type ResultObjectView = Static<typeof ResultObjectViewSchema>;
 export type TriageView = Static<typeof TriageViewSchema>;
 export type WorklistView = Static<typeof WorklistSchema>;
 export type WorklistQueryView = Static<typeof WorklistQuerySchema>;
+
+/** A rejection's coded reason, as the review API takes and gives it (`core/review.ts`). */
+export type { RejectReasonCode } from '../core/review.ts';

@@ -1,6 +1,6 @@
 /**
  * What the audit trail records about a review decision: the finding (id, eye, kind, concept), the decision, the
- * reviewer's value (modify) and reason (reject), as flat text and numbers so the hash chain covers them. No
+ * reviewer's value (modify) and reason (reject: its code and words), as flat text and numbers so the hash chain covers them. No
  * patient identifiers: findings are about an eye of a study the event already names.
  * @see https://hl7.org/fhir/R4/auditevent-definitions.html#AuditEvent.entity.detail
  */
@@ -42,7 +42,7 @@ function conceptText(value: FindingValue): string {
 /** The audit details of a review decision on a finding. */
 export function reviewAuditDetails(
   finding: Finding,
-  review: Pick<FindingReview, 'decision' | 'value' | 'reason'>,
+  review: Pick<FindingReview, 'decision' | 'value' | 'reason' | 'reasonCode'>,
 ): Record<string, string> {
   return {
     findingId: finding.id,
@@ -53,6 +53,9 @@ export function reviewAuditDetails(
     aiValue: valueText(finding.value),
     ...(review.decision === 'modify' && review.value !== undefined
       ? { newValue: valueText(review.value) }
+      : {}),
+    ...(review.decision === 'reject' && review.reasonCode !== undefined
+      ? { reasonCode: review.reasonCode }
       : {}),
     ...(review.decision === 'reject' && review.reason !== undefined
       ? { reason: review.reason.slice(0, maxReasonLength) }

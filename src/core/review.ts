@@ -9,6 +9,23 @@ import type { Finding, FindingStatus, FindingValue } from './finding.ts';
 /** A reviewer's decision on one finding. */
 export type ReviewDecision = 'accept' | 'modify' | 'reject';
 
+/**
+ * Why an AI finding was rejected, as a code that governance can count per analyzer (free text beside it says
+ * more; `other` needs the text).
+ */
+export const rejectReasonCodes = {
+  'false-positive': 'Not present (false positive)',
+  'wrong-eye': 'Wrong eye',
+  'wrong-location': 'Present, but not where marked',
+  'wrong-type': 'A different finding',
+  'image-quality': 'Image not good enough to say',
+  duplicate: 'Duplicate of another finding',
+  other: 'Other',
+} as const;
+
+/** A coded reason of a rejection. */
+export type RejectReasonCode = keyof typeof rejectReasonCodes;
+
 /** One review of one finding. */
 export interface FindingReview {
   readonly id: string;
@@ -18,8 +35,10 @@ export interface FindingReview {
   readonly decision: ReviewDecision;
   /** The reviewer's value (modify only); the same kind and concept as the AI's value. */
   readonly value?: FindingValue;
-  /** Why (required for reject). */
+  /** Why, in words (every rejection has them: the reviewer's, or the code's meaning when none were written). */
   readonly reason?: string;
+  /** Why, as a code (reject only). */
+  readonly reasonCode?: RejectReasonCode;
   /** The signed-in user's name. */
   readonly reviewer: string;
   readonly reviewedAt: Date;

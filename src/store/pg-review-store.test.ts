@@ -107,6 +107,7 @@ for (const backend of await testBackends()) {
           findingId: `${record.id}-L`,
           decision: 'reject',
           reason: 'artefact',
+          reasonCode: 'image-quality',
           reviewedAt: new Date('2026-01-03T10:01:00Z'),
         }),
       );
@@ -131,10 +132,15 @@ for (const backend of await testBackends()) {
       );
       const listed = await reviews.listReviews(uid);
       assert.deepEqual(
-        listed.map((review) => [review.id, review.decision, review.reason ?? null]),
+        listed.map((review) => [
+          review.id,
+          review.decision,
+          review.reason ?? null,
+          review.reasonCode ?? null,
+        ]),
         [
-          ['rv-1', 'modify', null],
-          ['rv-2', 'reject', 'artefact'],
+          ['rv-1', 'modify', null, null],
+          ['rv-2', 'reject', 'artefact', 'image-quality'],
         ],
       );
       assert.deepEqual(listed[0]!.value, modified);

@@ -4,7 +4,13 @@
  * guards against two readers signing at once.
  */
 import type { FindingValue } from '../core/finding.ts';
-import type { FindingReview, ReportSignOff, ReviewDecision, ReviewStore } from '../core/review.ts';
+import type {
+  FindingReview,
+  RejectReasonCode,
+  ReportSignOff,
+  ReviewDecision,
+  ReviewStore,
+} from '../core/review.ts';
 import { reviewedStatus } from '../core/review.ts';
 import { worklistChannel } from './pg-result-store.ts';
 import type { SqlClient } from './sql-client.ts';
@@ -17,6 +23,7 @@ interface ReviewRow {
   decision: ReviewDecision;
   value_json: FindingValue | null;
   reason: string | null;
+  reason_code: RejectReasonCode | null;
   reviewer: string;
   reviewed_at: Date | string;
 }
@@ -43,6 +50,7 @@ function reviewOf(row: ReviewRow): FindingReview {
     decision: row.decision,
     ...(row.value_json === null ? {} : { value: row.value_json }),
     ...(row.reason === null ? {} : { reason: row.reason }),
+    ...(row.reason_code === null ? {} : { reasonCode: row.reason_code }),
     reviewer: row.reviewer,
     reviewedAt: toDate(row.reviewed_at),
   };
@@ -80,8 +88,9 @@ export class PgReviewStore implements ReviewStore {
       }
       await tx.query(
         `INSERT INTO finding_review
-           (id, finding_id, analysis_id, study_instance_uid, decision, value_json, reason, reviewer, reviewed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+           (id, finding_id, analysis_id, study_instance_uid, decision, value_json, reason, reason_code, reviewer,
+            reviewed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [
           review.id,
           review.findingId,
@@ -90,6 +99,7 @@ export class PgReviewStore implements ReviewStore {
           review.decision,
           review.value === undefined ? null : JSON.stringify(review.value),
           review.reason ?? null,
+          review.reasonCode ?? null,
           review.reviewer,
           review.reviewedAt,
         ],

@@ -211,10 +211,18 @@ describe('review station: review, report and sign-off in Chromium', () => {
     await lesion.getByTestId('reject-reason-missing').waitFor();
     assert.equal(await lesion.getAttribute('data-status'), 'preliminary', 'no reason, no rejection');
     const reason = 'dust on the lens, not a lesion';
+    await lesion.getByTestId('reject-reason-code').selectOption('false-positive');
     await lesion.getByTestId('reject-reason').fill(reason);
     await review(page, () => lesion.getByTestId('reject-save').click());
     await page.locator(`[data-key="${rejectedKey}"][data-eye="R"][data-status="rejected"]`).waitFor();
-    assert.equal(await lesion.getByTestId('review-reason').textContent(), `Reason: ${reason}`);
+    assert.equal(
+      await lesion.getByTestId('review-reason').textContent(),
+      `Reason: Not present (false positive): ${reason}`,
+    );
+    assert.equal(
+      await lesion.getByTestId('review-reason').getAttribute('data-reason-code'),
+      'false-positive',
+    );
     await waitForCount(page, rejectedMarks, 0);
 
     // Accept every other finding.

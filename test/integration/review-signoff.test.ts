@@ -21,6 +21,11 @@ import { dciodvfyErrors, orthancFile, storescuSend, writeFundusStudy } from '../
 const graderToken = 'review-grader-token-0123456789';
 const readerToken = 'review-reader-token-0123456789';
 
+interface ReviewBody {
+  reasonCode?: string;
+  reason?: string;
+}
+
 interface FindingBody {
   id: string;
   eye: string;
@@ -155,12 +160,48 @@ describe('clinician review and sign-off end to end', () => {
     const modify = await post(reviewPath(right), { decision: 'modify', value: modified }, graderToken);
     assert.equal(modify.status, 200, JSON.stringify(modify.body));
     assert.equal((modify.body.finding as FindingBody).status, 'modified');
+    assert.equal(
+      (await post(reviewPath(left), { decision: 'reject', reasonCode: 'other' }, graderToken)).status,
+      400,
+      'another reason needs words',
+    );
+    assert.equal(
+      (
+        await post(
+          reviewPath(left),
+          { decision: 'reject', reasonCode: 'not-a-code', reason: 'x' },
+          graderToken,
+        )
+      ).status,
+      400,
+      'an unknown code',
+    );
+    assert.equal(
+      (await post(reviewPath(left), { decision: 'accept', reasonCode: 'duplicate' }, graderToken)).status,
+      400,
+      'only a rejection has a reason code',
+    );
+    const codedOnly = await post(
+      reviewPath(left),
+      { decision: 'reject', reasonCode: 'image-quality' },
+      graderToken,
+    );
+    assert.equal(codedOnly.status, 200, JSON.stringify(codedOnly.body));
+    assert.deepEqual(
+      [(codedOnly.body.review as ReviewBody).reasonCode, (codedOnly.body.review as ReviewBody).reason],
+      ['image-quality', 'Image not good enough to say'],
+      'a coded rejection keeps the code and its meaning as words',
+    );
     const reject = await post(
       reviewPath(left),
-      { decision: 'reject', reason: 'eyelashes, not blur' },
+      { decision: 'reject', reasonCode: 'wrong-type', reason: 'eyelashes, not blur' },
       graderToken,
     );
     assert.equal(reject.status, 200, JSON.stringify(reject.body));
+    assert.deepEqual(
+      [(reject.body.review as ReviewBody).reasonCode, (reject.body.review as ReviewBody).reason],
+      ['wrong-type', 'eyelashes, not blur'],
+    );
     assert.equal(
       (await post(`/api/studies/${uid}/sign`, { text: 'x' }, graderToken)).status,
       403,
@@ -224,7 +265,15 @@ describe('clinician review and sign-off end to end', () => {
     }>(gateway, `/api/studies/${uid}/audit`);
     assert.equal(audit.status, 200);
     const trail = JSON.stringify(audit.body);
-    for (const step of ['/review', '/sign', '/report', 'grader-gill', 'dr-reader']) {
+    for (const step of [
+      '/review',
+      '/sign',
+      '/report',
+      'grader-gill',
+      'dr-reader',
+      'wrong-type',
+      'image-quality',
+    ]) {
       assert.ok(trail.includes(step), `the audit trail mentions ${step}`);
     }
   });

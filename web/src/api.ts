@@ -6,6 +6,9 @@
 import type { FindingView, WorklistView } from '../../src/api/result-schemas.ts';
 import type { InstanceView, StudyDetailView } from '../../src/api/schemas.ts';
 import type { StudyClaimView } from '../../src/api/claim-schemas.ts';
+import type { RejectReasonCode } from '../../src/api/result-schemas.ts';
+
+export type { RejectReasonCode };
 import type {
   PriorVisitMeasureView,
   PriorVisitView,
@@ -197,7 +200,11 @@ export function heatmapUrl(
 export type ReviewRequest =
   | { readonly decision: 'accept' }
   | { readonly decision: 'modify'; readonly value: Readonly<Record<string, unknown>> }
-  | { readonly decision: 'reject'; readonly reason: string };
+  | {
+      readonly decision: 'reject';
+      readonly reasonCode?: RejectReasonCode;
+      readonly reason?: string;
+    };
 
 /** One review of one finding, as the API gives it. */
 export interface ReviewView {
@@ -206,6 +213,7 @@ export interface ReviewView {
   readonly decision: string;
   readonly value?: Readonly<Record<string, unknown>>;
   readonly reason?: string;
+  readonly reasonCode?: RejectReasonCode;
   readonly reviewer: string;
   readonly reviewedAt: string;
 }

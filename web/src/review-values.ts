@@ -7,7 +7,7 @@
  * the AI value's concept, unit and qualifier and changes only the value.
  * @see https://loinc.org/LL2117-1 (answer list of the DR severity level)
  */
-import type { FindingView } from './api.ts';
+import type { FindingView, RejectReasonCode } from './api.ts';
 
 /** A coded value (code, coding scheme, meaning), as in the API's findings. */
 export interface CodedValue {
@@ -53,6 +53,20 @@ export const icdrLevels: readonly { readonly level: number; readonly code: Coded
 const drSeverityConcepts = new Set(['71491-5', '71490-7']);
 
 /** The reasons a photograph or volume can be ungradable (the API's UngradableReason). */
+/**
+ * The coded reasons of a rejection with the words the station shows; the codes are the API's (a missing or extra
+ * code fails the type check). A rejection without words of its own keeps these words as its reason.
+ */
+export const rejectReasonLabels = {
+  'false-positive': 'Not present (false positive)',
+  'wrong-eye': 'Wrong eye',
+  'wrong-location': 'Present, but not where marked',
+  'wrong-type': 'A different finding',
+  'image-quality': 'Image not good enough to say',
+  duplicate: 'Duplicate of another finding',
+  other: 'Other',
+} as const satisfies Record<RejectReasonCode, string>;
+
 export const ungradableReasons = [
   'blur',
   'underexposed',

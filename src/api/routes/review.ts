@@ -22,7 +22,9 @@ import {
   applyReview,
   latestReviews,
   modificationProblem,
+  rejectReasonCodes,
   type FindingReview,
+  type RejectReasonCode,
   type ReviewStore,
 } from '../../core/review.ts';
 import type { ClaimStore } from '../../core/study-claim.ts';
@@ -64,11 +66,32 @@ const ReviewParamsSchema = Type.Object({
   findingId: Type.String({ minLength: 1, maxLength: 64 }),
 });
 
+const ReasonCodeSchema = Type.Union(
+  [
+    Type.Literal('false-positive'),
+    Type.Literal('wrong-eye'),
+    Type.Literal('wrong-location'),
+    Type.Literal('wrong-type'),
+    Type.Literal('image-quality'),
+    Type.Literal('duplicate'),
+    Type.Literal('other'),
+  ],
+  {
+    description:
+      "A rejection's coded reason: " +
+      Object.entries(rejectReasonCodes)
+        .map(([code, meaning]) => `${code} (${meaning})`)
+        .join(', ') +
+      '; `other` needs a `reason` in words',
+  },
+);
+
 const ReviewBodySchema = Type.Object(
   {
     decision: Type.Union([Type.Literal('accept'), Type.Literal('modify'), Type.Literal('reject')]),
     value: Type.Optional(Type.Object({}, { additionalProperties: true })),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    reasonCode: Type.Optional(ReasonCodeSchema),
   },
   { additionalProperties: false },
 );
@@ -79,6 +102,7 @@ const ReviewViewSchema = Type.Object({
   decision: Type.String(),
   value: Type.Optional(Type.Object({}, { additionalProperties: true })),
   reason: Type.Optional(Type.String()),
+  reasonCode: Type.Optional(ReasonCodeSchema),
   reviewer: Type.String(),
   reviewedAt: Type.String(),
 });
@@ -119,6 +143,7 @@ interface ReviewView {
   readonly decision: string;
   readonly value?: object;
   readonly reason?: string;
+  readonly reasonCode?: RejectReasonCode;
   readonly reviewer: string;
   readonly reviewedAt: string;
 }
@@ -130,6 +155,7 @@ function reviewView(review: FindingReview): ReviewView {
     decision: review.decision,
     ...(review.value === undefined ? {} : { value: JSON.parse(JSON.stringify(review.value)) as object }),
     ...(review.reason === undefined ? {} : { reason: review.reason }),
+    ...(review.reasonCode === undefined ? {} : { reasonCode: review.reasonCode }),
     reviewer: review.reviewer,
     reviewedAt: review.reviewedAt.toISOString(),
   };
@@ -169,15 +195,28 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
         if (finding === undefined) {
           throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no such finding in this study' });
         }
-        const { decision, reason } = request.body;
+        const { decision, reason, reasonCode } = request.body;
         const value = request.body.value as FindingValue | undefined;
-        noteAudit(request, {
-          details: reviewAuditDetails(finding, { decision, ...(reason === undefined ? {} : { reason }) }),
-        });
-        if (decision === 'reject' && reason === undefined) {
+        // A coded rejection without words keeps the code's meaning as its words (every reader of a review shows those).
+        const words = reason ?? (reasonCode === undefined ? undefined : rejectReasonCodes[reasonCode]);
+        const why = {
+          ...(words === undefined ? {} : { reason: words }),
+          ...(reasonCode === undefined ? {} : { reasonCode }),
+        };
+        noteAudit(request, { details: reviewAuditDetails(finding, { decision, ...why }) });
+        if (decision === 'reject' && reason === undefined && (reasonCode ?? 'other') === 'other') {
           throw new FoveaError('FOVEA_HTTP_BAD_REQUEST', {
-            detail: 'a rejection needs a reason',
+            detail:
+              reasonCode === undefined
+                ? 'a rejection needs a reason (a reasonCode, or a reason in words)'
+                : 'a rejection for another reason needs the reason in words',
             path: 'reason',
+          });
+        }
+        if (decision !== 'reject' && reasonCode !== undefined) {
+          throw new FoveaError('FOVEA_HTTP_BAD_REQUEST', {
+            detail: 'only a rejection carries a reasonCode',
+            path: 'reasonCode',
           });
         }
         if (decision === 'modify') {
@@ -206,7 +245,7 @@ export function reviewRoutes(options: ReviewRouteOptions): FastifyPluginAsync {
           studyInstanceUid: uid,
           decision,
           ...(decision === 'modify' && value !== undefined ? { value } : {}),
-          ...(reason === undefined ? {} : { reason }),
+          ...why,
           reviewer,
           reviewedAt,
         };

@@ -9,13 +9,20 @@
  * who holds it; a decision first claims the study for the reader (or renews their claim).
  */
 import { useContext, useState } from 'react';
-import { reviewFinding, type FindingView, type ReviewRequest, type ReviewView } from '../api.ts';
+import {
+  reviewFinding,
+  type FindingView,
+  type RejectReasonCode,
+  type ReviewRequest,
+  type ReviewView,
+} from '../api.ts';
 import { summaryOf } from '../findings.ts';
 import {
   amountOf,
   editorOf,
   icdrLevelOf,
   icdrLevels,
+  rejectReasonLabels,
   ungradableReasons,
   unitOf,
   withIcdrLevel,
@@ -57,13 +64,31 @@ function ReviewState({ finding, review }: { readonly finding: FindingView; reado
         </div>
       ) : null}
       {review?.decision === 'reject' && review.reason !== undefined ? (
-        <div className="review-reason" data-testid="review-reason">
-          Reason: {review.reason}
+        <div className="review-reason" data-testid="review-reason" data-reason-code={review.reasonCode}>
+          Reason: {reasonText(review)}
         </div>
       ) : null}
     </div>
   );
 }
+
+/** A rejection's reason as shown: the code's meaning, then the reviewer's words when they add to it. */
+function reasonText(review: ReviewView): string {
+  const meaning = review.reasonCode === undefined ? undefined : rejectReasonLabels[review.reasonCode];
+  if (meaning === undefined || review.reason === meaning) {
+    return review.reason ?? '';
+  }
+  return review.reasonCode === 'other' ? (review.reason ?? '') : `${meaning}: ${review.reason ?? ''}`;
+}
+
+/** The coded reasons of a rejection, as the select offers them (none chosen first). */
+const rejectOptions: readonly { readonly value: RejectReasonCode | ''; readonly label: string }[] = [
+  { value: '', label: 'Choose a reason…' },
+  ...Object.entries(rejectReasonLabels).map(([code, meaning]) => ({
+    value: code as RejectReasonCode,
+    label: meaning,
+  })),
+];
 
 /** A labelled select of fixed options. */
 function Choice<Value extends string>({
@@ -220,10 +245,11 @@ function RejectForm({
   onCancel,
 }: {
   readonly busy: boolean;
-  readonly onSubmit: (reason: string) => void;
+  readonly onSubmit: (why: { reasonCode?: RejectReasonCode; reason?: string }) => void;
   readonly onCancel: () => void;
 }) {
   const [reason, setReason] = useState('');
+  const [code, setCode] = useState<RejectReasonCode | ''>('');
   const [invalid, setInvalid] = useState(false);
   return (
     <form
@@ -231,15 +257,29 @@ function RejectForm({
       data-testid="reject-form"
       onSubmit={(event) => {
         event.preventDefault();
-        if (reason.trim() === '') {
+        const words = reason.trim();
+        if (words === '' && (code === '' || code === 'other')) {
           setInvalid(true);
           return;
         }
-        onSubmit(reason.trim());
+        onSubmit({
+          ...(code === '' ? {} : { reasonCode: code }),
+          ...(words === '' ? {} : { reason: words }),
+        });
       }}
     >
+      <Choice
+        label="Reason for rejecting"
+        testId="reject-reason-code"
+        value={code}
+        options={rejectOptions}
+        onChange={(value) => {
+          setCode(value);
+          setInvalid(false);
+        }}
+      />
       <label>
-        Reason for rejecting (required)
+        In words (required without a reason above, or with Other)
         <textarea
           data-testid="reject-reason"
           rows={2}
@@ -377,8 +417,8 @@ export function ReviewActions({
       {mode === 'reject' ? (
         <RejectForm
           busy={busy}
-          onSubmit={(reason) => {
-            send({ decision: 'reject', reason });
+          onSubmit={(why) => {
+            send({ decision: 'reject', ...why });
           }}
           onCancel={() => {
             setMode('idle');

@@ -66,6 +66,9 @@ export function detailLines(event: AuditEventView): string[] {
     if (text('newValue') !== undefined) {
       lines.push(`New value: ${text('newValue')}`);
     }
+    if (text('reasonCode') !== undefined) {
+      lines.push(`Reason code: ${text('reasonCode')}`);
+    }
     if (text('reason') !== undefined) {
       lines.push(`Reason: ${text('reason')}`);
     }
