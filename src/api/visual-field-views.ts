@@ -6,7 +6,7 @@
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part03.html#sect_A.65 (OPV IOD)
  * @see https://dicom.nema.org/medical/dicom/current/output/html/part03.html#sect_C.8.26.3 (Visual Field Static Perimetry Measurements)
  */
-import type { AnalysisRecord } from '../core/finding.ts';
+import { visibleAnalysesLatestFirst, type AnalysisRecord } from '../core/finding.ts';
 import { aiLabel } from './result-views.ts';
 import type {
   FieldDeviationsView,
@@ -253,14 +253,7 @@ export function latestVisibleAnalysis(
   analyses: readonly AnalysisRecord[],
   analyzerId: string,
 ): AnalysisRecord | undefined {
-  return analyses
-    .filter(
-      (analysis) =>
-        analysis.analyzerId === analyzerId &&
-        analysis.status === 'succeeded' &&
-        (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
-    )
-    .sort((a, b) => b.provenance.finishedAt.getTime() - a.provenance.finishedAt.getTime())[0];
+  return visibleAnalysesLatestFirst(analyses).find((analysis) => analysis.analyzerId === analyzerId);
 }
 
 /** The eye's tested series in a vf-progression analysis: date, SOP Instance UID, Fovea's MD and PSD. */

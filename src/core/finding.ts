@@ -137,3 +137,20 @@ export type RolloutPhase = 'off' | 'silent' | 'assistive' | 'integrated';
 
 /** The phases in order. */
 export const rolloutPhases: readonly RolloutPhase[] = ['off', 'silent', 'assistive', 'integrated'];
+
+/**
+ * Whether clinicians and integrations may see an analysis's results: it succeeded, in an assistive or integrated
+ * phase (silent-phase results never leave; design.md, rollout).
+ */
+export function isVisibleAnalysis(analysis: AnalysisRecord): boolean {
+  return (
+    analysis.status === 'succeeded' && (analysis.phase === 'assistive' || analysis.phase === 'integrated')
+  );
+}
+
+/** The visible analyses ({@link isVisibleAnalysis}), the latest finished first. */
+export function visibleAnalysesLatestFirst(analyses: readonly AnalysisRecord[]): AnalysisRecord[] {
+  return analyses
+    .filter(isVisibleAnalysis)
+    .sort((a, b) => b.provenance.finishedAt.getTime() - a.provenance.finishedAt.getTime());
+}

@@ -8,7 +8,7 @@
  * a measurement beyond a threshold into a suggestion, e.g. fluid in the central subfield → `referable`.
  */
 import type { Eye } from './eye.ts';
-import type { AnalysisRecord, Finding } from './finding.ts';
+import { isVisibleAnalysis, type AnalysisRecord, type Finding } from './finding.ts';
 import { triageBuckets, type TriageBucket, type TriageSuggestion } from './triage-suggestion.ts';
 
 export { triageBuckets, type TriageBucket, type TriageSuggestion } from './triage-suggestion.ts';
@@ -118,10 +118,7 @@ export function triageStudy(
   policy: TriagePolicy,
   now: Date,
 ): StudyTriage | undefined {
-  const visible = analyses.filter(
-    (analysis) =>
-      analysis.status === 'succeeded' && (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
-  );
+  const visible = analyses.filter(isVisibleAnalysis);
   const perEye = new Map<Eye, TriageReason>();
   for (const analysis of visible) {
     for (const finding of analysis.findings) {

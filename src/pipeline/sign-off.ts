@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import type { DeliveryDestination } from '../config/index.ts';
 import { FoveaError } from '../core/errors.ts';
-import type { AnalysisRecord } from '../core/finding.ts';
+import { isVisibleAnalysis, type AnalysisRecord } from '../core/finding.ts';
 import type { InstanceIndex } from '../core/instance-index.ts';
 import type { JobQueue } from '../core/job-queue.ts';
 import { logEvents } from '../core/log-events.ts';
@@ -70,12 +70,7 @@ export interface SignOffOutcome {
 
 /** The analyses a clinician signs: succeeded, assistive or integrated, with findings. */
 export function signableAnalyses(analyses: readonly AnalysisRecord[]): AnalysisRecord[] {
-  return analyses.filter(
-    (analysis) =>
-      analysis.status === 'succeeded' &&
-      analysis.findings.length > 0 &&
-      (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
-  );
+  return analyses.filter((analysis) => isVisibleAnalysis(analysis) && analysis.findings.length > 0);
 }
 
 /** The SR a new version replaces: the preliminary one for revision 1, else the previous final version. */

@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sharp from 'sharp';
 import Type from 'typebox';
 import { FoveaError } from '../../core/errors.ts';
+import { visibleAnalysesLatestFirst } from '../../core/finding.ts';
 import type { InstanceIndex } from '../../core/instance-index.ts';
 import type { ResultStore } from '../../core/result-store.ts';
 import {
@@ -77,17 +78,9 @@ export function registerLesionHeatmapRoute(
       if (instance?.rows === undefined || instance.columns === undefined) {
         throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no such image in this study' });
       }
-      const latest = (await options.results.listAnalyses(uid))
-        .filter(
-          (analysis) =>
-            analysis.status === 'succeeded' &&
-            (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
-        )
+      const latest = visibleAnalysesLatestFirst(await options.results.listAnalyses(uid))
         .map((analysis) => ({ analysis, lesions: heatmapLesionsOf(analysis, sop) }))
-        .filter((entry) => entry.lesions.length > 0)
-        .sort(
-          (a, b) => b.analysis.provenance.finishedAt.getTime() - a.analysis.provenance.finishedAt.getTime(),
-        )[0];
+        .find((entry) => entry.lesions.length > 0);
       if (latest === undefined) {
         throw new FoveaError('FOVEA_HTTP_NOT_FOUND', { detail: 'no visible lesion findings on this image' });
       }

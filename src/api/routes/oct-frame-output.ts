@@ -7,7 +7,7 @@
  */
 import Type, { type TProperties } from 'typebox';
 import { FoveaError } from '../../core/errors.ts';
-import type { AnalysisRecord } from '../../core/finding.ts';
+import { visibleAnalysesLatestFirst, type AnalysisRecord } from '../../core/finding.ts';
 import type { ResultStore } from '../../core/result-store.ts';
 import { aiLabel } from '../result-views.ts';
 
@@ -56,14 +56,7 @@ export async function latestVisibleOutput<T>(
   studyInstanceUid: string,
   read: (analysis: AnalysisRecord) => T | undefined,
 ): Promise<T | undefined> {
-  const visible = (await results.listAnalyses(studyInstanceUid))
-    .filter(
-      (analysis) =>
-        analysis.status === 'succeeded' &&
-        (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
-    )
-    .sort((a, b) => b.provenance.finishedAt.getTime() - a.provenance.finishedAt.getTime());
-  for (const analysis of visible) {
+  for (const analysis of visibleAnalysesLatestFirst(await results.listAnalyses(studyInstanceUid))) {
     const output = read(analysis);
     if (output !== undefined) {
       return output;

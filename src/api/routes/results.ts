@@ -37,6 +37,7 @@ import {
   worklistFilterOf,
 } from '../result-views.ts';
 import { progressionPlotInput, renderProgressionPlotSvg } from '../progression-plot.ts';
+import { latestVisibleAnalysis } from '../visual-field-views.ts';
 import { ProblemSchema, StudyParamsSchema } from '../schemas.ts';
 
 /** Subscribes to worklist changes (a Study Instance UID per change); resolves to the unsubscribe function. */
@@ -101,15 +102,7 @@ export function resultRoutes(options: ResultRouteOptions): FastifyPluginAsync {
       async (request, reply) => {
         const uid = request.params.StudyInstanceUID;
         await requireStudy(uid);
-        const analyses = (await options.results.listAnalyses(uid))
-          .filter(
-            (analysis) =>
-              analysis.analyzerId === 'vf-progression' &&
-              analysis.status === 'succeeded' &&
-              (analysis.phase === 'assistive' || analysis.phase === 'integrated'),
-          )
-          .sort((a, b) => b.provenance.finishedAt.getTime() - a.provenance.finishedAt.getTime());
-        const latest = analyses[0];
+        const latest = latestVisibleAnalysis(await options.results.listAnalyses(uid), 'vf-progression');
         const input =
           latest === undefined
             ? undefined
