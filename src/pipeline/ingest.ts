@@ -373,12 +373,14 @@ export class Ingest {
     readonly intervalMs: number;
   }): void {
     const { spool, logger } = this.#deps;
+    const schedule = (): void => {
+      this.#upkeepTimer = setTimeout(() => void round(), options.intervalMs);
+      this.#upkeepTimer.unref();
+    };
+    // Adopted instances are queued and indexed by the indexer like received ones; the round does not wait for them.
     const round = async (): Promise<void> => {
       try {
-        const adopted = await this.adopt(options.defaultSite, options.adoptAfterMs);
-        if (adopted > 0) {
-          await this.flush();
-        }
+        await this.adopt(options.defaultSite, options.adoptAfterMs);
         const removed = await spool.cleanTemporary(options.removeTemporaryAfterMs);
         if (removed > 0) {
           logger.info(
@@ -393,12 +395,10 @@ export class Ingest {
         );
       }
       if (!this.#closed) {
-        this.#upkeepTimer = setTimeout(() => void round(), options.intervalMs);
-        this.#upkeepTimer.unref();
+        schedule();
       }
     };
-    this.#upkeepTimer = setTimeout(() => void round(), options.intervalMs);
-    this.#upkeepTimer.unref();
+    schedule();
   }
 
   async #queuePending(defaultSite: string, olderThanMs: number, atStart: boolean): Promise<number> {
