@@ -3,12 +3,9 @@
  * echoed on every state-changing request, problem+json errors as {@link ApiError}. Types are the API's own
  * contract types (type-only imports: nothing of the server is bundled).
  */
-import type { FindingView, WorklistView } from '../../src/api/result-schemas.ts';
+import type { FindingView, RejectReasonCode, WorklistView } from '../../src/api/result-schemas.ts';
 import type { InstanceView, StudyDetailView } from '../../src/api/schemas.ts';
 import type { StudyClaimView } from '../../src/api/claim-schemas.ts';
-import type { RejectReasonCode } from '../../src/api/result-schemas.ts';
-
-export type { RejectReasonCode };
 import type {
   PriorVisitMeasureView,
   PriorVisitView,
@@ -27,7 +24,7 @@ export type {
   VisualFieldTestView,
 };
 
-export type { FindingView, InstanceView, StudyDetailView, WorklistView };
+export type { FindingView, InstanceView, RejectReasonCode, StudyDetailView, WorklistView };
 
 /** One worklist row. */
 export type WorklistEntry = WorklistView['entries'][number];

@@ -66,25 +66,14 @@ const ReviewParamsSchema = Type.Object({
   findingId: Type.String({ minLength: 1, maxLength: 64 }),
 });
 
-const ReasonCodeSchema = Type.Union(
-  [
-    Type.Literal('false-positive'),
-    Type.Literal('wrong-eye'),
-    Type.Literal('wrong-location'),
-    Type.Literal('wrong-type'),
-    Type.Literal('image-quality'),
-    Type.Literal('duplicate'),
-    Type.Literal('other'),
-  ],
-  {
-    description:
-      "A rejection's coded reason: " +
-      Object.entries(rejectReasonCodes)
-        .map(([code, meaning]) => `${code} (${meaning})`)
-        .join(', ') +
-      '; `other` needs a `reason` in words',
-  },
-);
+const ReasonCodeSchema = Type.Enum(Object.keys(rejectReasonCodes) as RejectReasonCode[], {
+  description:
+    "A rejection's coded reason: " +
+    Object.entries(rejectReasonCodes)
+      .map(([code, meaning]) => `${code} (${meaning})`)
+      .join(', ') +
+    '; `other` needs a `reason` in words',
+});
 
 const ReviewBodySchema = Type.Object(
   {
