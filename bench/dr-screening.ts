@@ -2,22 +2,21 @@
  * Speed and phantom accuracy of the dr-screening analysis: the time per 2000 × 2000 synthetic photograph and per
  * full-size EyePACS photograph (one thread, after one warm-up run: a worker thread stays warm), then the confusion matrix, exact ICDR agreement and referable
  * sensitivity/specificity over ≥ 200 phantoms (every ICDR level, DME, ungradable artefacts; the gradability
- * verdict is fundus-quality's combined with dr-screening's own checks). Prints figures; not a test.
- * `DR_BENCH_PHANTOMS` sets the phantom count (default 200).
+ * verdict is fundus-quality's combined with dr-screening's own checks) at 2000 × 2000 — a screening camera's
+ * resolution, the size of the speed target and the set `test/analyzers/dr-phantoms.test.ts` asserts on — and
+ * the same phantoms at 1024 × 768 (a low-resolution camera, where fine new vessels are not resolved). Prints
+ * figures; not a test. `DR_BENCH_PHANTOMS` sets the phantom count (default 200).
  */
-import {
-  analyzePhotograph,
-  gradeEye,
-  gradeOptions,
-  type EyeGrade,
-} from '../src/analyzers/dr-screening/index.ts';
-import { assessFundusQuality } from '../src/analyzers/fundus-quality/index.ts';
+import { analyzePhotograph } from '../src/analyzers/dr-screening/index.ts';
 import { generateFundusPixels } from '../src/synth/index.ts';
 import {
   confusionLines,
+  gradePhantom,
+  label,
   phantomFrame,
   phantomSpecs,
   sensitivitySpecificity,
+  type PhantomOutcome,
 } from '../test/analyzers/dr-data.ts';
 import {
   eyepacsImages,
@@ -53,55 +52,36 @@ if (realDataPresent()) {
   console.log(`EyePACS at full size (10 photographs, 2048 px wide): ms per photograph ${summarise(real)}`);
 }
 
-const outcomes: {
-  truth: string;
-  predicted: string;
-  truthReferable: boolean;
-  gradable: boolean;
-  grade: EyeGrade;
-  newVesselsAtDisc: boolean;
-  preretinal: boolean;
-}[] = [];
-for (const spec of phantomSpecs(phantomCount, 'bench')) {
-  const pixels = generateFundusPixels({ ...spec, width: 1024, height: 768 });
-  const frame = phantomFrame(pixels);
-  const quality = assessFundusQuality(frame);
-  const analysis = analyzePhotograph(frame);
-  const reasons = [...quality.reasons, ...analysis.ownQuality.reasons];
-  const grade = gradeEye(
-    analysis.evidence,
-    { verdict: reasons.length > 0 ? 'ungradable' : 'gradable', reasons, score: quality.score },
-    gradeOptions,
+/** Grades the phantom set at one size and prints its confusion matrix and agreement. */
+function phantomRun(width: number, height: number): void {
+  const outcomes: PhantomOutcome[] = phantomSpecs(phantomCount, 'bench').map((spec) =>
+    gradePhantom({ ...spec, width, height }),
   );
-  outcomes.push({
-    truth: pixels.truth.gradable ? String(pixels.truth.icdr) : 'U',
-    predicted: grade.gradable ? String(grade.icdr) : 'U',
-    truthReferable: pixels.truth.referable,
-    gradable: pixels.truth.gradable,
-    grade,
-    newVesselsAtDisc: analysis.evidence.newVesselsAtDisc,
-    preretinal: analysis.evidence.preretinalHaemorrhage,
-  });
+  const labels = ['0', '1', '2', '3', '4', 'U'];
+  console.log(`\nphantoms: ${outcomes.length} at ${width} × ${height} (rows truth, U = ungradable artefact)`);
+  for (const line of confusionLines(
+    outcomes.map((o) => [o.truthGradable ? String(o.truthIcdr) : 'U', label(o.grade)] as const),
+    labels,
+    labels,
+  )) {
+    console.log(line);
+  }
+  const both = outcomes.filter((o) => o.truthGradable && o.grade.gradable);
+  const exact = both.filter((o) => o.grade.icdr === o.truthIcdr).length / both.length;
+  const referable = sensitivitySpecificity(both.map((o) => [o.truthReferable, o.grade.referable] as const));
+  const ungradableNone = outcomes.filter((o) => !o.truthGradable && label(o.grade) === '0').length;
+  console.log(
+    `exact ICDR agreement ${exact.toFixed(3)} over ${both.length} gradable; referable sensitivity ${referable.sensitivity.toFixed(3)} ` +
+      `(${referable.positives}), specificity ${referable.specificity.toFixed(3)} (${referable.negatives}); ungradable graded none: ${ungradableNone}`,
+  );
+  const calledPdr = both.filter((o) => o.grade.icdr === 4);
+  console.log(
+    `called PDR ${calledPdr.length} (true ${calledPdr.filter((o) => o.truthIcdr === 4).length}): new vessels at the disc ` +
+      `${calledPdr.filter((o) => o.evidence.newVesselsAtDisc).length}, pre-retinal haemorrhage ${calledPdr.filter((o) => o.evidence.preretinalHaemorrhage).length}`,
+  );
 }
-const labels = ['0', '1', '2', '3', '4', 'U'];
-console.log(`\nphantoms: ${outcomes.length} at 1024 × 768 (rows truth, U = ungradable artefact)`);
-for (const line of confusionLines(
-  outcomes.map((o) => [o.truth, o.predicted] as const),
-  labels,
-  labels,
-)) {
-  console.log(line);
+
+if (phantomCount > 0) {
+  phantomRun(2000, 2000);
+  phantomRun(1024, 768);
 }
-const both = outcomes.filter((o) => o.gradable && o.grade.gradable);
-const exact = both.filter((o) => o.truth === o.predicted).length / both.length;
-const referable = sensitivitySpecificity(both.map((o) => [o.truthReferable, o.grade.referable] as const));
-const ungradableNone = outcomes.filter((o) => !o.gradable && o.predicted === '0').length;
-console.log(
-  `exact ICDR agreement ${exact.toFixed(3)} over ${both.length} gradable; referable sensitivity ${referable.sensitivity.toFixed(3)} ` +
-    `(${referable.positives}), specificity ${referable.specificity.toFixed(3)} (${referable.negatives}); ungradable graded none: ${ungradableNone}`,
-);
-const calledPdr = both.filter((o) => o.predicted === '4');
-console.log(
-  `called PDR ${calledPdr.length} (true ${calledPdr.filter((o) => o.truth === '4').length}): new vessels at the disc ` +
-    `${calledPdr.filter((o) => o.newVesselsAtDisc).length}, pre-retinal haemorrhage ${calledPdr.filter((o) => o.preretinal).length}`,
-);

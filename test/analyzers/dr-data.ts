@@ -6,8 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import {
+  analyzePhotograph,
+  gradeEye,
+  gradeOptions,
+  type EyeEvidence,
+  type EyeGrade,
+} from '../../src/analyzers/dr-screening/index.ts';
+import { assessFundusQuality } from '../../src/analyzers/fundus-quality/index.ts';
 import type { DecodedFrame } from '../../src/imaging/index.ts';
-import type { generateFundusPixels } from '../../src/synth/index.ts';
+import { generateFundusPixels } from '../../src/synth/index.ts';
 import type { FundusPixels } from '../../src/synth/fundus-image.ts';
 import { sharedDataDir } from './fundus-quality-data.ts';
 
@@ -74,6 +82,47 @@ export function phantomFrame(pixels: FundusPixels): DecodedFrame {
     photometricInterpretation: 'RGB',
     data: pixels.rgb,
   };
+}
+
+/** One graded phantom: its truth, the grade and the evidence behind it. */
+export interface PhantomOutcome {
+  readonly truthIcdr: number;
+  readonly truthReferable: boolean;
+  readonly truthGradable: boolean;
+  readonly grade: EyeGrade;
+  readonly evidence: EyeEvidence;
+}
+
+/**
+ * Analyses and grades one photograph with the combined gradability verdict: fundus-quality's (a test may use both
+ * analyzers) and dr-screening's own checks, as the gateway's pipeline passes it.
+ */
+export function gradeFrame(frame: DecodedFrame): { grade: EyeGrade; evidence: EyeEvidence } {
+  const quality = assessFundusQuality(frame);
+  const analysis = analyzePhotograph(frame);
+  const reasons = [...quality.reasons, ...analysis.ownQuality.reasons];
+  const grade = gradeEye(
+    analysis.evidence,
+    { verdict: reasons.length > 0 ? 'ungradable' : 'gradable', reasons, score: quality.score },
+    gradeOptions,
+  );
+  return { grade, evidence: analysis.evidence };
+}
+
+/** Generates and grades one phantom (`gradeFrame`). */
+export function gradePhantom(spec: Parameters<typeof generateFundusPixels>[0]): PhantomOutcome {
+  const pixels = generateFundusPixels(spec);
+  return {
+    truthIcdr: pixels.truth.icdr,
+    truthReferable: pixels.truth.referable,
+    truthGradable: pixels.truth.gradable,
+    ...gradeFrame(phantomFrame(pixels)),
+  };
+}
+
+/** A grade's column in the confusion matrix: the ICDR level, or U when ungradable. */
+export function label(grade: EyeGrade): string {
+  return grade.gradable ? String(grade.icdr) : 'U';
 }
 
 /** The phantom set: every ICDR level, DME on a third of levels ≥ 2, and ungradable artefacts. */

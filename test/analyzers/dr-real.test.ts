@@ -9,17 +9,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  analyzePhotograph,
-  gradeEye,
-  gradeOptions,
-  type PhotographWorkings,
-} from '../../src/analyzers/dr-screening/index.ts';
-import { assessFundusQuality } from '../../src/analyzers/fundus-quality/index.ts';
+import { analyzePhotograph, type PhotographWorkings } from '../../src/analyzers/dr-screening/index.ts';
 import { underCi } from '../peers/peers.ts';
 import {
   confusionLines,
   driveDir,
+  gradeFrame,
   heimedDir,
   heimedImages,
   present,
@@ -139,14 +134,7 @@ describe('dr-screening on real photographs', { skip }, () => {
     const referable: [boolean, boolean][] = [];
     for (const image of eyepacsImages()) {
       const frame = await readImageFrame(image.path, 640);
-      const quality = assessFundusQuality(frame);
-      const analysis = analyzePhotograph(frame);
-      const reasons = [...quality.reasons, ...analysis.ownQuality.reasons];
-      const grade = gradeEye(
-        analysis.evidence,
-        { verdict: reasons.length > 0 ? 'ungradable' : 'gradable', reasons, score: quality.score },
-        gradeOptions,
-      );
+      const { grade } = gradeFrame(frame);
       pairs.push([String(image.drLevel), grade.gradable ? String(grade.icdr) : 'U']);
       if (grade.gradable) {
         referable.push([image.drLevel >= 2, grade.referable]);

@@ -182,10 +182,10 @@ export function analyzePhotograph(
   const disc = toSource(lesionImage, landmarks.discX, landmarks.discY);
   const fovea = toSource(lesionImage, landmarks.foveaX, landmarks.foveaY);
   const reasons: string[] = [];
-  const frameShare = (Math.PI * field.radius ** 2 * field.visibleFraction) / (frame.rows * frame.columns);
+  const fieldToFrame = (2 * field.radius) / Math.min(frame.rows, frame.columns);
   if (
     field.visibleFraction < parameters.grading.minVisibleFraction ||
-    frameShare < parameters.grading.minFrameShare
+    fieldToFrame < parameters.grading.minFieldToFrame
   ) {
     reasons.push('field-of-view');
   }

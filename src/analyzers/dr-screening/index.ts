@@ -68,7 +68,7 @@ export const gradeOptions: GradeOptions = { haemorrhageRecall: parameters.gradin
 /** The analyzer's manifest. */
 export const manifest: AnalyzerManifest = {
   id: 'dr-screening',
-  version: '0.4.1',
+  version: '0.4.2',
   displayName: 'Diabetic retinopathy screening (classical lesion detection)',
   intendedUse:
     'Suggests, for review by a qualified grader, the ICDR diabetic retinopathy level and diabetic macular ' +

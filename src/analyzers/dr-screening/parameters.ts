@@ -167,11 +167,14 @@ export const parameters = {
     /** The analysis' own gradability: ungradable below this share of the field's circle in the frame … */
     minVisibleFraction: 0.6,
     /**
-     * … or when the visible field covers less of the frame than this (a small pupil: phantoms 0.34–0.35 against
-     * 0.54–0.56 for clean ones; real photographs here 0.45–0.84 — a camera with a small field in a wide frame
-     * would be called ungradable) …
+     * … or when the field's diameter is less than this share of the frame's shorter side (a small pupil leaves a
+     * smaller lit disc; a 45° camera's field fills the frame's height or overflows it). Phantoms: small pupil
+     * 0.70–0.76, clean 0.96 at 1024 × 768, 2048 × 1536 and 2000 × 2000; real photographs here (EyePACS 68,
+     * HEI-MED 85, DRIVE 20) 0.93–1.32. It replaces 0.4.1's share of the frame covered by the visible field,
+     * which depended on the frame's aspect ratio (a square frame's clean field covers 0.73 of it, a small pupil
+     * 0.39–0.46: above that check's 0.4, so small-pupil phantoms at 2000 × 2000 were graded) …
      */
-    minFrameShare: 0.4,
+    minFieldToFrame: 0.85,
     /** … or below this share of the field labelled vessel (vessels not resolvable). */
     minVesselFraction: 0.02,
   },
