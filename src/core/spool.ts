@@ -51,8 +51,9 @@ export interface Spool {
   listPending(): Promise<PendingInstance[]>;
   readOrigin(requestId: string): Promise<{ origin: Origin; receivedAt: Date } | undefined>;
   /**
-   * Deletes temporary files not written to for `olderThanMs` (abandoned by a process that died mid-write;
-   * never acknowledged); returns how many.
+   * Deletes temporary files not written to for `olderThanMs` (abandoned by a process that died: instances it was
+   * receiving, never acknowledged, and its spares); returns how many. The files this process holds are refreshed
+   * first, so a live process sharing the spool keeps its own as long as it calls this more often than `olderThanMs`.
    */
   cleanTemporary(olderThanMs: number): Promise<number>;
   /** Moves an unreadable pending file aside so that recovery does not stall on it. */

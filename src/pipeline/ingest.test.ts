@@ -282,36 +282,45 @@ for (const backend of await testBackends()) {
       },
     );
 
-    it('deletes only temporary files abandoned for the given time: another process may be writing the others', async () => {
-      const spool = new FileSpool(mkdtempSync(join(database.dataDir, 'spool-temporary-')));
-      const tmp = join(spool.root, 'tmp');
-      const writing = await spool.begin('req-writing');
+    it('deletes the temporary files of a process that died, empty spares included, never a live process’s', async () => {
+      const root = mkdtempSync(join(database.dataDir, 'spool-temporary-'));
+      const tmp = join(root, 'tmp');
+      const settle = async (count: number): Promise<string[]> => {
+        for (let tries = 0; readdirSync(tmp).length < count && tries < 200; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return readdirSync(tmp);
+      };
+      // Each process: the instance it is receiving and four spares opened ahead (empty).
+      const live = new FileSpool(root);
+      const writing = await live.begin('req-writing');
       await writing.write(Buffer.from('DICM'));
-      const abandoned = await spool.begin('req-abandoned');
+      const liveFiles = await settle(5);
+      assert.equal(liveFiles.length, 5);
+      const dead = new FileSpool(root);
+      const abandoned = await dead.begin('req-abandoned');
       await abandoned.write(Buffer.from('DICM'));
-      // Writes reach the file behind the caller (write-behind): wait until both files hold their bytes.
-      for (let tries = 0; nonEmptyFiles(tmp).length < 2 && tries < 200; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const written = nonEmptyFiles(tmp);
-      assert.equal(written.length, 2);
-      assert.equal(await spool.cleanTemporary(60_000), 0);
-      // Every file an hour old but one being written: the spares opened ahead (empty) stay, they may be in use.
+      const deadFiles = (await settle(10)).filter((name) => !liveFiles.includes(name));
+      assert.equal(deadFiles.length, 5);
+      assert.equal(await live.cleanTemporary(60_000), 0);
+      // Every file an hour old (the dead process stopped refreshing its own): the live process refreshes its
+      // files before deleting the others.
       const hourAgo = new Date(Date.now() - 3_600_000);
       for (const name of readdirSync(tmp)) {
-        if (name !== written[1]) {
-          utimesSync(join(tmp, name), hourAgo, hourAgo);
-        }
+        utimesSync(join(tmp, name), hourAgo, hourAgo);
       }
-      const spares = readdirSync(tmp).length - 2;
-      assert.ok(spares > 0);
-      assert.equal(await spool.cleanTemporary(60_000), 1);
-      assert.deepEqual(nonEmptyFiles(tmp), [written[1]]);
-      assert.equal(readdirSync(tmp).length, spares + 1);
-      await writing.discard();
-      await abandoned.discard();
-      await spool.close();
+      assert.equal(await live.cleanTemporary(60_000), 5);
+      assert.deepEqual(readdirSync(tmp).sort(), [...liveFiles].sort());
+      // A second process's clean keeps them too: they were refreshed.
+      const other = new FileSpool(root);
+      assert.equal(await other.cleanTemporary(60_000), 0);
+      // The live process's instance still commits from its refreshed file.
+      assert.equal((await writing.commit('1.2.3.4')).sizeBytes, 4);
+      await live.close();
       assert.deepEqual(readdirSync(tmp), []);
+      await abandoned.discard();
+      await dead.close();
+      await other.close();
     });
   });
 }

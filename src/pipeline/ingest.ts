@@ -364,7 +364,8 @@ export class Ingest {
   /**
    * Spool upkeep for processes sharing one spool, every `intervalMs` until closed: adopts pending instances
    * committed `adoptAfterMs` ago or more ({@link adopt}) and deletes temporary files not written to for
-   * `removeTemporaryAfterMs` (a process died while receiving them; they were never acknowledged).
+   * `removeTemporaryAfterMs` (a process died while receiving them, never acknowledged, or left its spares),
+   * after refreshing the times of this process's own (`Spool.cleanTemporary`).
    */
   startUpkeep(options: {
     readonly defaultSite: string;

@@ -90,6 +90,8 @@ export class FileSpool implements Spool {
   /** Temporary files opened ahead of need: creating a file costs about a millisecond on the ack path. */
   readonly #spare: Promise<{ path: string; handle: FileHandle } | undefined>[] = [];
   readonly #spareTarget = 4;
+  /** Every temporary file this process holds open (spares and instances being received), by path. */
+  readonly #held = new Map<string, FileHandle>();
 
   readonly #syncDirectories: boolean;
 
@@ -115,17 +117,23 @@ export class FileSpool implements Spool {
 
   /**
    * Deletes abandoned temporary files (never visible, never acknowledged): those not written to for
-   * `olderThanMs`. Another process sharing the spool may be writing the younger ones, and empty files are kept:
-   * they may be another process's spares, opened ahead and written to only when an instance arrives (a process
-   * that died leaves its few spares behind, empty).
+   * `olderThanMs`. First it refreshes the times of every temporary file this process holds open — its spares,
+   * opened ahead and empty until an instance arrives, and the instances it is receiving — so that a file held by
+   * a live process sharing the spool is never older than that process's upkeep interval (at most 30 s, below
+   * the 60 s minimum of `spool.removeTemporaryAfterSeconds`); only the files of a process that died age, empty
+   * spares included.
    */
   async cleanTemporary(olderThanMs: number): Promise<number> {
-    const now = Date.now();
+    const now = new Date();
+    await Promise.all(
+      [...this.#held.values()].map((handle) => handle.utimes(now, now).catch(() => undefined)),
+    );
     let removed = 0;
     for (const name of await readdir(this.#tmp)) {
-      const info = await stat(join(this.#tmp, name)).catch(() => undefined);
-      if (info !== undefined && info.size > 0 && now - info.mtimeMs >= olderThanMs) {
-        await rm(join(this.#tmp, name), { force: true });
+      const path = join(this.#tmp, name);
+      const info = this.#held.has(path) ? undefined : await stat(path).catch(() => undefined);
+      if (info !== undefined && now.getTime() - info.mtimeMs >= olderThanMs) {
+        await rm(path, { force: true });
         removed++;
       }
     }
@@ -194,7 +202,10 @@ export class FileSpool implements Spool {
   #openTemporary(): Promise<{ path: string; handle: FileHandle } | undefined> {
     const path = join(this.#tmp, `${randomBytes(12).toString('hex')}.part`);
     return open(path, 'wx').then(
-      (handle) => ({ path, handle }),
+      (handle) => {
+        this.#held.set(path, handle);
+        return { path, handle };
+      },
       () => undefined,
     );
   }
@@ -210,6 +221,7 @@ export class FileSpool implements Spool {
     const spares = this.#spare.splice(0);
     for (const spare of await Promise.all(spares)) {
       if (spare !== undefined) {
+        this.#held.delete(spare.path);
         await spare.handle.close().catch(() => undefined);
         await rm(spare.path, { force: true });
       }
@@ -224,6 +236,7 @@ export class FileSpool implements Spool {
       try {
         const path = join(this.#tmp, `${randomBytes(12).toString('hex')}.part`);
         ready = { path, handle: await open(path, 'wx') };
+        this.#held.set(path, ready.handle);
       } catch (error) {
         throw spoolError(error);
       }
@@ -235,6 +248,7 @@ export class FileSpool implements Spool {
     const close = async (): Promise<void> => {
       if (!closed) {
         closed = true;
+        this.#held.delete(temporary);
         await opened.close();
       }
     };
