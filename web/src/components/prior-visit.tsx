@@ -2,11 +2,14 @@
  * The prior visit beside the current one: the same patient's previous study of the same modality
  * (`GET /api/studies/{uid}/prior-visit`) and, per eye, the key measures at both visits with the change —
  * signed, in the measure's unit (MD, CST, fluid volumes), or the ICDR levels for a DR grade — each value
- * labelled AI-generated with its analyzer id@version. Nothing is shown when the patient has no prior visit.
+ * labelled AI-generated with its analyzer id@version; for a prior visit with colour fundus photographs, a toggle
+ * shows them beside each other per eye (`prior-photographs.tsx`). Nothing is shown when the patient has no prior
+ * visit.
  */
 import { useEffect, useState } from 'react';
 import { fetchPriorVisit, type PriorVisitMeasureView, type PriorVisitView } from '../api.ts';
 import { icdrLevels } from '../review-values.ts';
+import { PriorPhotographs } from './prior-photographs.tsx';
 import { navigate } from '../router.ts';
 import { signed } from './vf-geometry.ts';
 
@@ -82,6 +85,7 @@ export function PriorVisitPanel({
   readonly onUnauthorized: (error: unknown) => boolean;
 }) {
   const [visit, setVisit] = useState<PriorVisitView | undefined>(undefined);
+  const [showPhotographs, setShowPhotographs] = useState(false);
   useEffect(() => {
     let current = true;
     fetchPriorVisit(studyInstanceUid).then(
@@ -163,6 +167,27 @@ export function PriorVisitPanel({
           </tbody>
         </table>
       )}
+      {prior.modalities.includes('OP') ? (
+        <>
+          <button
+            type="button"
+            data-testid="prior-photographs-toggle"
+            aria-pressed={showPhotographs}
+            onClick={() => {
+              setShowPhotographs((shown) => !shown);
+            }}
+          >
+            {showPhotographs ? 'Hide' : 'Show'} the prior visit's photographs
+          </button>
+          {showPhotographs ? (
+            <PriorPhotographs
+              studyInstanceUid={prior.studyInstanceUid}
+              visitDate={formatDate(prior.studyDate)}
+              onUnauthorized={onUnauthorized}
+            />
+          ) : null}
+        </>
+      ) : null}
     </section>
   );
 }

@@ -33,11 +33,10 @@ import { ClaimContext, useStudyClaim } from '../claim-context.tsx';
 import { PriorVisitPanel } from '../components/prior-visit.tsx';
 import { VisualFieldSection } from '../components/vf-section.tsx';
 import { regionMarks, type RegionMark } from '../findings.ts';
+import { chosenPhotograph, photographSopClass } from '../photographs.ts';
 import { latestReviewOf } from '../reviews.ts';
 import { navigate } from '../router.ts';
 
-/** SOP Class UID of Ophthalmic Photography 8 Bit Image Storage. */
-const photographSopClass = '1.2.840.10008.5.1.4.1.1.77.1.5.1';
 /** SOP Class UID of Ophthalmic Tomography Image Storage. */
 const tomographySopClass = '1.2.840.10008.5.1.4.1.1.77.1.5.4';
 /** SOP Class UID of Ophthalmic Visual Field Static Perimetry Measurements Storage. */
@@ -47,17 +46,6 @@ const eyes = [
   { eye: 'R', name: 'Right eye (OD)' },
   { eye: 'L', name: 'Left eye (OS)' },
 ] as const;
-
-/** The photograph to show first: the one the AI marked, else the first. */
-function chosenPhotograph(
-  photographs: readonly InstanceView[],
-  marks: readonly RegionMark[],
-): InstanceView | undefined {
-  return (
-    photographs.find((photo) => marks.some((mark) => mark.sopInstanceUid === photo.sopInstanceUid)) ??
-    photographs[0]
-  );
-}
 
 function EyePhotographs({
   photographs,

@@ -1,0 +1,75 @@
+/**
+ * The prior visit's colour fundus photographs, per eye, to compare with the current ones: loaded only when the
+ * clinician asks (a toggle in the prior-visit panel), shown in the same zoomable viewer without AI marks, each
+ * labelled with the visit's date. For the prior's AI results the panel's table and the prior study itself
+ * (its link) remain the place.
+ */
+import { useEffect, useState } from 'react';
+import { fetchStudy, type StudyDetailView } from '../api.ts';
+import { chosenPhotograph, photographSopClass } from '../photographs.ts';
+import { FundusViewer } from './fundus-viewer.tsx';
+
+const eyes = [
+  { eye: 'R', name: 'Right eye (OD)' },
+  { eye: 'L', name: 'Left eye (OS)' },
+] as const;
+
+/** The prior study's photographs of both eyes (right eye on the left, as on the current study). */
+export function PriorPhotographs({
+  studyInstanceUid,
+  visitDate,
+  onUnauthorized,
+}: {
+  readonly studyInstanceUid: string;
+  /** The prior visit's date as shown (YYYY-MM-DD). */
+  readonly visitDate: string;
+  readonly onUnauthorized: (error: unknown) => boolean;
+}) {
+  const [detail, setDetail] = useState<StudyDetailView | undefined>(undefined);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let current = true;
+    fetchStudy(studyInstanceUid).then(
+      (loaded) => {
+        if (current) {
+          setDetail(loaded);
+        }
+      },
+      (failure: unknown) => {
+        if (current && !onUnauthorized(failure)) {
+          setFailed(true);
+        }
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [studyInstanceUid, onUnauthorized]);
+
+  if (failed) {
+    return <p className="no-image">The prior visit's photographs could not be loaded.</p>;
+  }
+  if (detail === undefined) {
+    return <p>Loading the prior visit's photographs…</p>;
+  }
+  return (
+    <div className="eyes prior-photographs" data-testid="prior-photographs">
+      {eyes.map(({ eye, name }) => {
+        const shown = chosenPhotograph(
+          detail.instancesByEye[eye].filter((instance) => instance.sopClassUid === photographSopClass),
+          [],
+        );
+        const label = `${name}, prior visit ${visitDate}`;
+        return shown === undefined ? (
+          <p key={eye} className="no-image">
+            {label}: no colour fundus photograph
+          </p>
+        ) : (
+          <div key={eye} className="eye-column">
+            <FundusViewer instance={shown} marks={[]} showMarks={false} eyeName={label} />
+          </div>
+        );
+      })}
+    </div>
+  );
+}
