@@ -4,9 +4,10 @@
  * labelled with the visit's date. For the prior's AI results the panel's table and the prior study itself
  * (its link) remain the place.
  */
-import { useEffect, useState } from 'react';
-import { fetchStudy, type StudyDetailView } from '../api.ts';
+import { useCallback } from 'react';
+import { fetchStudy } from '../api.ts';
 import { chosenPhotograph, photographSopClass } from '../photographs.ts';
+import { useLoaded } from '../use-loaded.ts';
 import { FundusViewer } from './fundus-viewer.tsx';
 
 const eyes = [
@@ -25,28 +26,11 @@ export function PriorPhotographs({
   readonly visitDate: string;
   readonly onUnauthorized: (error: unknown) => boolean;
 }) {
-  const [detail, setDetail] = useState<StudyDetailView | undefined>(undefined);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    let current = true;
-    fetchStudy(studyInstanceUid).then(
-      (loaded) => {
-        if (current) {
-          setDetail(loaded);
-        }
-      },
-      (failure: unknown) => {
-        if (current && !onUnauthorized(failure)) {
-          setFailed(true);
-        }
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [studyInstanceUid, onUnauthorized]);
-
-  if (failed) {
+  const { value: detail, error } = useLoaded(
+    useCallback(() => fetchStudy(studyInstanceUid), [studyInstanceUid]),
+    onUnauthorized,
+  );
+  if (error !== undefined) {
     return <p className="no-image">The prior visit's photographs could not be loaded.</p>;
   }
   if (detail === undefined) {

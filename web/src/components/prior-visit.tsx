@@ -6,11 +6,12 @@
  * shows them beside each other per eye (`prior-photographs.tsx`). Nothing is shown when the patient has no prior
  * visit.
  */
-import { useEffect, useState } from 'react';
-import { fetchPriorVisit, type PriorVisitMeasureView, type PriorVisitView } from '../api.ts';
+import { useCallback, useState } from 'react';
+import { fetchPriorVisit, type PriorVisitMeasureView } from '../api.ts';
 import { icdrLevels } from '../review-values.ts';
 import { PriorPhotographs } from './prior-photographs.tsx';
 import { navigate } from '../router.ts';
+import { useLoaded } from '../use-loaded.ts';
 import { signed } from './vf-geometry.ts';
 
 const eyeNames = { R: 'Right eye (OD)', L: 'Left eye (OS)' } as const;
@@ -84,25 +85,12 @@ export function PriorVisitPanel({
   readonly studyInstanceUid: string;
   readonly onUnauthorized: (error: unknown) => boolean;
 }) {
-  const [visit, setVisit] = useState<PriorVisitView | undefined>(undefined);
+  // Without the prior visit the rest of the page still stands: a failure shows nothing here.
+  const { value: visit } = useLoaded(
+    useCallback(() => fetchPriorVisit(studyInstanceUid), [studyInstanceUid]),
+    onUnauthorized,
+  );
   const [showPhotographs, setShowPhotographs] = useState(false);
-  useEffect(() => {
-    let current = true;
-    fetchPriorVisit(studyInstanceUid).then(
-      (loaded) => {
-        if (current) {
-          setVisit(loaded);
-        }
-      },
-      (failure: unknown) => {
-        // Without the prior visit the rest of the page still stands; only a lost session matters here.
-        onUnauthorized(failure);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [studyInstanceUid, onUnauthorized]);
 
   const prior = visit?.prior;
   if (visit === undefined || prior === null || prior === undefined) {

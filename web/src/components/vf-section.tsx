@@ -5,13 +5,9 @@
  * progression analysis of the series (labelled AI-generated, with the analyzer id@version), and the trend plot
  * the gateway draws (`GET /api/studies/{uid}/trend-plot?eye=`). Data: `GET /api/studies/{uid}/visual-fields`.
  */
-import { useEffect, useState } from 'react';
-import {
-  fetchVisualFields,
-  type VisualFieldEyeView,
-  type VisualFieldsView,
-  type VisualFieldTestView,
-} from '../api.ts';
+import { useCallback } from 'react';
+import { fetchVisualFields, type VisualFieldEyeView, type VisualFieldTestView } from '../api.ts';
+import { useLoaded } from '../use-loaded.ts';
 import { signed } from './vf-geometry.ts';
 import { VfGreyLegend, VfGreyscale } from './vf-greyscale.tsx';
 import {
@@ -222,26 +218,11 @@ export function VisualFieldSection({
   readonly studyInstanceUid: string;
   readonly onUnauthorized: (error: unknown) => boolean;
 }) {
-  const [fields, setFields] = useState<VisualFieldsView | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  useEffect(() => {
-    let current = true;
-    fetchVisualFields(studyInstanceUid).then(
-      (loaded) => {
-        if (current) {
-          setFields(loaded);
-        }
-      },
-      (failure: unknown) => {
-        if (current && !onUnauthorized(failure)) {
-          setError('The visual fields could not be loaded.');
-        }
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [studyInstanceUid, onUnauthorized]);
+  const { value: fields, error: failure } = useLoaded(
+    useCallback(() => fetchVisualFields(studyInstanceUid), [studyInstanceUid]),
+    onUnauthorized,
+  );
+  const error = failure === undefined ? undefined : 'The visual fields could not be loaded.';
 
   return (
     <section className="vf-section" aria-label="Visual fields" data-testid="vf-section">
