@@ -52,7 +52,6 @@ export const icdrLevels: readonly { readonly level: number; readonly code: Coded
 /** LOINC codes of the DR severity level per eye. */
 const drSeverityConcepts = new Set(['71491-5', '71490-7']);
 
-/** The reasons a photograph or volume can be ungradable (the API's UngradableReason). */
 /**
  * The coded reasons of a rejection with the words the station shows; the codes are the API's (a missing or extra
  * code fails the type check). A rejection without words of its own keeps these words as its reason.
@@ -67,6 +66,7 @@ export const rejectReasonLabels = {
   other: 'Other',
 } as const satisfies Record<RejectReasonCode, string>;
 
+/** The reasons a photograph or volume can be ungradable (the API's UngradableReason). */
 export const ungradableReasons = [
   'blur',
   'underexposed',

@@ -4,6 +4,7 @@
  * controls, and how many findings are still to be reviewed before the report can be signed.
  */
 import type { FindingView, ReviewView } from '../api.ts';
+import { eyeNames, eyesRightFirst } from '../eyes.ts';
 import { confidenceOf, kindOf, summaryOf } from '../findings.ts';
 import { ReviewActions, type Reviewed } from './review-actions.tsx';
 
@@ -15,8 +16,6 @@ export interface ReviewContext {
   readonly onReviewed: (reviewed: Reviewed) => void;
   readonly onUnauthorized: (error: unknown) => boolean;
 }
-
-const eyeNames = { R: 'Right eye (OD)', L: 'Left eye (OS)' } as const;
 
 function FindingItem({
   finding,
@@ -92,7 +91,7 @@ export function AiPanel({
             : `${unreviewed} of ${findings.length} findings not yet reviewed.`}
         </p>
       )}
-      {(['R', 'L'] as const).map((eye) => {
+      {eyesRightFirst.map((eye) => {
         const ofEye = findings.filter((finding) => finding.eye === eye);
         return ofEye.length === 0 ? null : (
           <section key={eye}>

@@ -6,14 +6,10 @@
  */
 import { useCallback } from 'react';
 import { fetchStudy } from '../api.ts';
-import { chosenPhotograph, photographSopClass } from '../photographs.ts';
+import { eyeNames, eyesRightFirst } from '../eyes.ts';
+import { photographSopClass } from '../photographs.ts';
 import { useLoaded } from '../use-loaded.ts';
 import { FundusViewer } from './fundus-viewer.tsx';
-
-const eyes = [
-  { eye: 'R', name: 'Right eye (OD)' },
-  { eye: 'L', name: 'Left eye (OS)' },
-] as const;
 
 /** The prior study's photographs of both eyes (right eye on the left, as on the current study). */
 export function PriorPhotographs({
@@ -38,12 +34,12 @@ export function PriorPhotographs({
   }
   return (
     <div className="eyes prior-photographs" data-testid="prior-photographs">
-      {eyes.map(({ eye, name }) => {
-        const shown = chosenPhotograph(
-          detail.instancesByEye[eye].filter((instance) => instance.sopClassUid === photographSopClass),
-          [],
+      {eyesRightFirst.map((eye) => {
+        // The prior's AI marks are not drawn, so its first photograph of the eye is the one shown.
+        const shown = detail.instancesByEye[eye].find(
+          (instance) => instance.sopClassUid === photographSopClass,
         );
-        const label = `${name}, prior visit ${visitDate}`;
+        const label = `${eyeNames[eye]}, prior visit ${visitDate}`;
         return shown === undefined ? (
           <p key={eye} className="no-image">
             {label}: no colour fundus photograph

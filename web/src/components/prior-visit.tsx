@@ -8,13 +8,12 @@
  */
 import { useCallback, useState } from 'react';
 import { fetchPriorVisit, type PriorVisitMeasureView } from '../api.ts';
+import { eyeNames } from '../eyes.ts';
 import { icdrLevels } from '../review-values.ts';
 import { PriorPhotographs } from './prior-photographs.tsx';
 import { navigate } from '../router.ts';
 import { useLoaded } from '../use-loaded.ts';
 import { signed } from './vf-geometry.ts';
-
-const eyeNames = { R: 'Right eye (OD)', L: 'Left eye (OS)' } as const;
 
 /** UCUM units as read, and the decimals a change is shown with. */
 const units: Readonly<Record<string, { text: string; digits: number }>> = {

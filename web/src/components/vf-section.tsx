@@ -7,6 +7,7 @@
  */
 import { useCallback } from 'react';
 import { fetchVisualFields, type VisualFieldEyeView, type VisualFieldTestView } from '../api.ts';
+import { eyeNames, eyesRightFirst } from '../eyes.ts';
 import { useLoaded } from '../use-loaded.ts';
 import { signed } from './vf-geometry.ts';
 import { VfGreyLegend, VfGreyscale } from './vf-greyscale.tsx';
@@ -18,8 +19,6 @@ import {
   VfNumeric,
   VfProbabilityLegend,
 } from './vf-numeric.tsx';
-
-const eyeNames = { R: 'Right eye (OD)', L: 'Left eye (OS)' } as const;
 
 const verdicts: Readonly<Record<string, string>> = {
   'insufficient-data': 'Too few tests to assess progression',
@@ -243,7 +242,7 @@ export function VisualFieldSection({
             <VfProbabilityLegend />
           </div>
           <div className="eyes">
-            {(['R', 'L'] as const).map((eye) => {
+            {eyesRightFirst.map((eye) => {
               const entry = fields.eyes.find((candidate) => candidate.eye === eye);
               return entry === undefined ? (
                 <p key={eye} className="no-image">

@@ -32,6 +32,7 @@ import { TriageReasons } from '../components/triage-reasons.tsx';
 import { ClaimContext, useStudyClaim } from '../claim-context.tsx';
 import { PriorVisitPanel } from '../components/prior-visit.tsx';
 import { VisualFieldSection } from '../components/vf-section.tsx';
+import { eyeNames, eyesRightFirst } from '../eyes.ts';
 import { regionMarks, type RegionMark } from '../findings.ts';
 import { chosenPhotograph, photographSopClass } from '../photographs.ts';
 import { latestReviewOf } from '../reviews.ts';
@@ -41,11 +42,6 @@ import { navigate } from '../router.ts';
 const tomographySopClass = '1.2.840.10008.5.1.4.1.1.77.1.5.4';
 /** SOP Class UID of Ophthalmic Visual Field Static Perimetry Measurements Storage. */
 const visualFieldSopClass = '1.2.840.10008.5.1.4.1.1.80.1';
-
-const eyes = [
-  { eye: 'R', name: 'Right eye (OD)' },
-  { eye: 'L', name: 'Left eye (OS)' },
-] as const;
 
 function EyePhotographs({
   photographs,
@@ -238,9 +234,9 @@ export function StudyPage({
   const marks = regionMarks(findings.filter((finding) => finding.status !== 'rejected'));
   const ofEye = (eye: 'R' | 'L', sopClass: string): InstanceView[] =>
     detail.instancesByEye[eye].filter((instance) => instance.sopClassUid === sopClass);
-  const hasPhotographs = eyes.some(({ eye }) => ofEye(eye, photographSopClass).length > 0);
-  const hasOct = eyes.some(({ eye }) => ofEye(eye, tomographySopClass).length > 0);
-  const hasFields = eyes.some(({ eye }) => ofEye(eye, visualFieldSopClass).length > 0);
+  const hasPhotographs = eyesRightFirst.some((eye) => ofEye(eye, photographSopClass).length > 0);
+  const hasOct = eyesRightFirst.some((eye) => ofEye(eye, tomographySopClass).length > 0);
+  const hasFields = eyesRightFirst.some((eye) => ofEye(eye, visualFieldSopClass).length > 0);
 
   return (
     <main className="study-page" data-testid="study-page" data-study-uid={studyInstanceUid}>
@@ -294,13 +290,13 @@ export function StudyPage({
                 </p>
               ) : null}
               <div className="eyes">
-                {eyes.map(({ eye, name }) => (
+                {eyesRightFirst.map((eye) => (
                   <EyePhotographs
                     key={eye}
                     photographs={ofEye(eye, photographSopClass)}
                     marks={marks.filter((mark) => mark.eye === eye)}
                     showMarks={showMarks}
-                    eyeName={name}
+                    eyeName={eyeNames[eye]}
                     studyInstanceUid={studyInstanceUid}
                     showHeatmap={showHeatmap}
                   />
@@ -312,7 +308,8 @@ export function StudyPage({
             <section className="oct-section" aria-label="OCT">
               <h2>OCT B-scans</h2>
               <div className="oct-eyes">
-                {eyes.map(({ eye, name }) => {
+                {eyesRightFirst.map((eye) => {
+                  const name = eyeNames[eye];
                   const volumes = ofEye(eye, tomographySopClass);
                   return volumes.length === 0 ? (
                     <p key={eye} className="no-image">
