@@ -94,8 +94,8 @@ export interface PhantomOutcome {
 }
 
 /**
- * Analyses and grades one photograph with the combined gradability verdict: fundus-quality's (a test may use both
- * analyzers) and dr-screening's own checks, as the gateway's pipeline passes it.
+ * Analyses and grades one photograph with a combined gradability verdict: the fundus-quality analyzer's (a test
+ * may use both analyzers; dr-screening itself never imports it) and dr-screening's own checks.
  */
 export function gradeFrame(frame: DecodedFrame): { grade: EyeGrade; evidence: EyeEvidence } {
   const quality = assessFundusQuality(frame);
